@@ -1,0 +1,4 @@
+/**
+ * examples: filled in by its own issue; the module exists so that the build and the BOM are complete.
+ */
+package org.cleverrunner.examples;
