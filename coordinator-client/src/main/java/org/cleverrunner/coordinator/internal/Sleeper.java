@@ -1,0 +1,16 @@
+package org.cleverrunner.coordinator.internal;
+
+import java.time.Duration;
+
+/** Waits between attempts; replaceable so tests can observe waits without spending them. */
+@FunctionalInterface
+public interface Sleeper {
+
+    Sleeper SYSTEM = duration -> {
+        if (!duration.isNegative() && !duration.isZero()) {
+            Thread.sleep(duration.toMillis(), (int) (duration.toNanosPart() % 1_000_000));
+        }
+    };
+
+    void sleep(Duration duration) throws InterruptedException;
+}
