@@ -58,8 +58,18 @@ _cr_apt_install() {
   _cr_log "installing $* with apt-get"
   _cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
     || _cr_die "apt-get update failed; cannot install $*"
-  _cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 \
-    || _cr_die "apt-get install $* failed"
+  # Keep the package's own service (a system dockerd) from starting during the install: these
+  # scripts start the engine they need themselves, and stop it afterwards.
+  local policy=/usr/sbin/policy-rc.d added_policy=""
+  if [[ ! -e $policy ]]; then
+    _cr_as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy" && added_policy=1
+  fi
+  local ok=1
+  _cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 || ok=""
+  if [[ -n $added_policy ]]; then
+    _cr_as_root rm -f "$policy"
+  fi
+  [[ -n $ok ]] || _cr_die "apt-get install $* failed"
 }
 
 # True when the engine named by $1 (a DOCKER_HOST value) answers.
@@ -72,6 +82,12 @@ _cr_cleanup() {
   set +e
   if [[ -n $_cr_started_pid ]]; then
     _cr_log "stopping private dockerd (pid $_cr_started_pid)"
+    # our own engine: kill what the tests left running right away instead of a graceful stop each
+    local leftovers
+    leftovers=$(DOCKER_HOST="unix://$_cr_private_dir/docker.sock" timeout 10 docker ps -q 2>/dev/null)
+    if [[ -n $leftovers ]]; then
+      DOCKER_HOST="unix://$_cr_private_dir/docker.sock" timeout 30 docker rm -f $leftovers >/dev/null 2>&1
+    fi
     kill -TERM "$_cr_started_pid" 2>/dev/null
     local i
     for ((i = 0; i < 150; i++)); do # 30 s; dockerd's own --shutdown-timeout is 5 s
@@ -115,6 +131,7 @@ _cr_start_private_dockerd() {
   local dockerd=${CLEVER_RUNNER_DOCKERD:-dockerd}
   if ! command -v "$dockerd" >/dev/null 2>&1; then
     if [[ -z ${CLEVER_RUNNER_DOCKERD:-} ]]; then
+      _cr_log "no Docker Engine reachable (DOCKER_HOST=${DOCKER_HOST:-unset}, /var/run/docker.sock) and no dockerd installed"
       _cr_apt_install docker.io
     fi
     command -v "$dockerd" >/dev/null 2>&1 \
@@ -240,6 +257,20 @@ _cr_verify_engine() {
   [[ $rc -eq 0 && $out == network-ok ]] || _cr_die "containers cannot reach each other by alias on a user-defined network: $out"
 }
 
+# Runs a command and returns its exit code; INT/TERM received meanwhile are passed on to it, and
+# the EXIT trap (which stops the private engine) runs as soon as it has ended, not after.
+cr_run() {
+  local child rc=0
+  "$@" <&0 &
+  child=$!
+  trap 'kill -INT $child 2>/dev/null; wait $child; exit 130' INT
+  trap 'kill -TERM $child 2>/dev/null; wait $child; exit 143' TERM
+  wait "$child" || rc=$?
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  return "$rc"
+}
+
 cr_test_env_setup() {
   local start=$SECONDS
   _cr_ensure_engine
@@ -256,9 +287,9 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
 else
   cr_test_env_setup
   if [[ $# -gt 0 ]]; then
-    set +e
-    "$@"
-    exit $?
+    rc=0
+    cr_run "$@" || rc=$?
+    exit "$rc"
   fi
   docker version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}}), client {{.Client.Version}}' >&2
 fi

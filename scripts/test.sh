@@ -17,9 +17,7 @@ command -v java >/dev/null 2>&1 || { echo "[test] ERROR: java not found on PATH"
 source "$repo_root/scripts/test-env.sh"
 
 echo "[test] mvn -B -ntp verify $* (DOCKER_HOST=$DOCKER_HOST)" >&2
-set +e
-mvn -B -ntp -Dsurefire.printSummary=true -Dstyle.color=never verify "$@"
-rc=$?
-set -e
+rc=0
+cr_run mvn -B -ntp -Dsurefire.printSummary=true -Dstyle.color=never verify "$@" || rc=$?
 echo "[test] maven exit code: $rc" >&2
 exit "$rc"
