@@ -510,7 +510,13 @@ public final class FakeCoordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             ex.error(503, "503 Service Unavailable");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // Usually the client went away (timeout, dropped connection): not the fake's fault.
+            LOG.debug("I/O error on {} {}: {}", ex.method, ex.path, e.toString());
+            if (!ex.responded) {
+                ex.error(500, "500 Internal Server Error");
+            }
+        } catch (RuntimeException e) {
             if (!closed) {
                 LOG.warn("fake coordinator failed on {} {}", ex.method, ex.path, e);
             }

@@ -152,16 +152,29 @@ class JobRequestTest {
 
     @Test
     void longPollsDoNotBlockOtherCalls() throws Exception {
-        var polls = new java.util.ArrayList<CompletableFuture<HttpResponse<byte[]>>>();
-        for (int i = 0; i < 20; i++) {
-            polls.add(CompletableFuture.supplyAsync(() -> http.requestJob(runner.token(), "1")));
-        }
-        Thread.sleep(200);
-        long t0 = System.nanoTime();
-        assertThat(http.requestJob(runner.token()).statusCode()).isEqualTo(204);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1000));
-        for (var poll : polls) {
-            assertThat(poll.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(30);
+        try {
+            var polls = new java.util.ArrayList<CompletableFuture<HttpResponse<byte[]>>>();
+            for (int i = 0; i < 30; i++) {
+                polls.add(CompletableFuture.supplyAsync(() -> http.requestJob(runner.token(), "1"), pool));
+            }
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            assertThat(http.requestJob(runner.token()).statusCode()).isEqualTo(204);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1000));
+            JobHandle job = fake.enqueue(Jobs.job("one-for-thirty"));
+            int handedOut = 0;
+            for (var poll : polls) {
+                HttpResponse<byte[]> response = poll.get(10, TimeUnit.SECONDS);
+                assertThat(response.statusCode()).isIn(201, 204);
+                if (response.statusCode() == 201) {
+                    handedOut++;
+                    assertThat(PayloadJson.parseJob(response.body()).id()).isEqualTo(job.id());
+                }
+            }
+            assertThat(handedOut).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
