@@ -1475,6 +1475,8 @@ public final class FakeCoordinator implements AutoCloseable {
             if (requestId != null) {
                 out.set("X-Request-Id", requestId);
             }
+            // Record before answering, so a test sees the request as soon as its client has the response.
+            record();
             boolean noBody = status == 204 || status == 304 || "HEAD".equals(method) || bytes.length == 0;
             http.sendResponseHeaders(status, noBody ? -1 : bytes.length);
             if (!noBody) {
@@ -1488,6 +1490,7 @@ public final class FakeCoordinator implements AutoCloseable {
         void drop() {
             responded = true;
             status = RecordedRequest.DROPPED;
+            record();
             // Closing an exchange before its headers were sent closes the underlying connection.
             http.close();
         }
@@ -1497,6 +1500,16 @@ public final class FakeCoordinator implements AutoCloseable {
                 error(500, "500 Internal Server Error");
             }
             http.close();
+            record();
+        }
+
+        private boolean recordedOnce;
+
+        private void record() {
+            if (recordedOnce) {
+                return;
+            }
+            recordedOnce = true;
             RecordedRequest request = new RecordedRequest(endpoint, method, path, query, http.getRequestHeaders(),
                     body.captured(), body.count(), status, time);
             synchronized (recorded) {
