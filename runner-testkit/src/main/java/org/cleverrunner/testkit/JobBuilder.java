@@ -1,0 +1,402 @@
+package org.cleverrunner.testkit;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.cleverrunner.coordinator.payload.ArtifactSpec;
+import org.cleverrunner.coordinator.payload.CacheSpec;
+import org.cleverrunner.coordinator.payload.GitInfo;
+import org.cleverrunner.coordinator.payload.JobDependency;
+import org.cleverrunner.coordinator.payload.JobFeatures;
+import org.cleverrunner.coordinator.payload.JobHook;
+import org.cleverrunner.coordinator.payload.JobImage;
+import org.cleverrunner.coordinator.payload.JobInfo;
+import org.cleverrunner.coordinator.payload.JobPayload;
+import org.cleverrunner.coordinator.payload.JobRunnerInfo;
+import org.cleverrunner.coordinator.payload.JobService;
+import org.cleverrunner.coordinator.payload.JobStep;
+import org.cleverrunner.coordinator.payload.JobVariable;
+import org.cleverrunner.coordinator.payload.RegistryCredential;
+
+/**
+ * A fluent builder of a realistic job payload, shaped the way Rails sends it. The job id, job token and server URL
+ * are filled in by {@link FakeCoordinator#enqueue(JobBuilder)}. A builder may be enqueued several times; every
+ * enqueue creates a new job.
+ */
+public final class JobBuilder {
+
+    /** The failure reasons Rails lists in {@code features.failure_reasons} (Enums::Ci::CommitStatus). */
+    public static final List<String> RAILS_FAILURE_REASONS = List.of(
+            "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure",
+            "missing_dependency_failure", "runner_unsupported", "stale_schedule", "job_execution_timeout",
+            "archived_failure", "unmet_prerequisites", "scheduler_failure", "data_integrity_failure",
+            "forward_deployment_failure", "user_blocked", "project_deleted", "ci_quota_exceeded",
+            "pipeline_loop_detected", "no_matching_runner", "trace_size_exceeded", "builds_disabled",
+            "environment_creation_failure", "deployment_rejected", "failed_outdated_deployment_job",
+            "job_execution_server_timeout", "runner_configuration_error", "runner_external_dependency_failure",
+            "runner_interrupted");
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String name;
+    private String stage = "test";
+    private List<String> script = List.of("echo hello");
+    private List<String> afterScript = List.of();
+    private JobImage image;
+    private final List<JobService> services = new ArrayList<>();
+    private final List<JobVariable> variables = new ArrayList<>();
+    private final List<ArtifactSpec> artifacts = new ArrayList<>();
+    private final List<CacheSpec> cache = new ArrayList<>();
+    private final List<JobHandle> dependencies = new ArrayList<>();
+    private final List<RegistryCredential> credentials = new ArrayList<>();
+    private final List<JobHook> hooks = new ArrayList<>();
+    private final Set<String> tags = new LinkedHashSet<>();
+    private long timeoutSeconds = 3600;
+    private String repoUrl;
+    private String sha;
+    private String beforeSha = "0000000000000000000000000000000000000000";
+    private String ref = "main";
+    private String refType = "branch";
+    private int depth = 20;
+    private String projectPath = "group/project";
+    private long projectId = 1;
+    private Long pipelineId;
+    private Integer archiveFinalUpdates;
+
+    JobBuilder(String name) {
+        this.name = requireText(name, "name");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public JobBuilder stage(String stage) {
+        this.stage = requireText(stage, "stage");
+        return this;
+    }
+
+    /** The {@code script} step's lines (sent with {@code when: on_success}). */
+    public JobBuilder script(String... lines) {
+        this.script = List.of(lines);
+        return this;
+    }
+
+    /** The {@code after_script} step's lines (sent with {@code when: always, allow_failure: true}). */
+    public JobBuilder afterScript(String... lines) {
+        this.afterScript = List.of(lines);
+        return this;
+    }
+
+    public JobBuilder image(String name) {
+        this.image = new JobImage(requireText(name, "image"), null, null, null, null, null);
+        return this;
+    }
+
+    public JobBuilder image(JobImage image) {
+        this.image = Objects.requireNonNull(image, "image");
+        return this;
+    }
+
+    public JobBuilder service(String name) {
+        return service(name, null, null, null, Map.of());
+    }
+
+    public JobBuilder service(String name, String alias) {
+        return service(name, alias, null, null, Map.of());
+    }
+
+    /** A service; {@code command} and {@code entrypoint} may be null. */
+    public JobBuilder service(String name, String alias, List<String> command, List<String> entrypoint,
+                              Map<String, String> variables) {
+        List<JobService.ServiceVariable> vars = new ArrayList<>();
+        variables.forEach((k, v) -> vars.add(new JobService.ServiceVariable(k, v)));
+        services.add(new JobService(requireText(name, "service"), entrypoint, command, alias, List.of(), vars, null, null));
+        return this;
+    }
+
+    public JobBuilder service(JobService service) {
+        services.add(Objects.requireNonNull(service, "service"));
+        return this;
+    }
+
+    /** A project variable (public false, not masked), as Rails sends CI/CD variables. */
+    public JobBuilder variable(String key, String value) {
+        return variable(new JobVariable(key, value, false, false, false, false));
+    }
+
+    public JobBuilder maskedVariable(String key, String value) {
+        return variable(new JobVariable(key, value, false, true, false, false));
+    }
+
+    public JobBuilder fileVariable(String key, String value) {
+        return variable(new JobVariable(key, value, false, false, true, false));
+    }
+
+    public JobBuilder rawVariable(String key, String value) {
+        return variable(new JobVariable(key, value, false, false, false, true));
+    }
+
+    public JobBuilder variable(JobVariable variable) {
+        variables.add(Objects.requireNonNull(variable, "variable"));
+        return this;
+    }
+
+    /** An {@code archive}/{@code zip} artifact of these paths, uploaded on success, expiring in 1 week. */
+    public JobBuilder artifacts(String... paths) {
+        return artifact(new ArtifactSpec(null, false, List.of(paths), null, "on_success", "1 week", "archive", "zip"));
+    }
+
+    public JobBuilder artifact(ArtifactSpec spec) {
+        artifacts.add(Objects.requireNonNull(spec, "spec"));
+        return this;
+    }
+
+    /**
+     * A pull-push cache of these paths. Like Rails, the key gets a {@code -non_protected} suffix
+     * (use {@link #cache(CacheSpec)} to send a key verbatim).
+     */
+    public JobBuilder cache(String key, String... paths) {
+        return cache(new CacheSpec(key + "-non_protected", false, List.of(paths), "pull-push", "on_success", List.of()));
+    }
+
+    public JobBuilder cache(CacheSpec spec) {
+        cache.add(Objects.requireNonNull(spec, "spec"));
+        return this;
+    }
+
+    /**
+     * A dependency on an earlier job: the payload lists it with this job's token (as Rails does) and, if the
+     * dependency has an archive artifact when this job is handed out, its {@code artifacts_file}.
+     */
+    public JobBuilder dependency(JobHandle job) {
+        dependencies.add(Objects.requireNonNull(job, "job"));
+        return this;
+    }
+
+    public JobBuilder tags(String... tags) {
+        this.tags.addAll(Arrays.asList(tags));
+        return this;
+    }
+
+    public JobBuilder timeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive");
+        }
+        this.timeoutSeconds = timeout.toSeconds();
+        return this;
+    }
+
+    /** The repository URL without credentials; http(s) URLs get {@code gitlab-ci-token:<job token>@} embedded. */
+    public JobBuilder repoUrl(String repoUrl) {
+        this.repoUrl = requireText(repoUrl, "repoUrl");
+        return this;
+    }
+
+    public JobBuilder sha(String sha) {
+        this.sha = requireText(sha, "sha");
+        return this;
+    }
+
+    public JobBuilder beforeSha(String beforeSha) {
+        this.beforeSha = requireText(beforeSha, "beforeSha");
+        return this;
+    }
+
+    /** A branch ref. */
+    public JobBuilder ref(String branch) {
+        this.ref = requireText(branch, "ref");
+        this.refType = "branch";
+        return this;
+    }
+
+    /** A tag ref. */
+    public JobBuilder tagRef(String tag) {
+        this.ref = requireText(tag, "tag");
+        this.refType = "tag";
+        return this;
+    }
+
+    public JobBuilder depth(int depth) {
+        this.depth = depth;
+        return this;
+    }
+
+    /** The project's full path, e.g. {@code group/project}. */
+    public JobBuilder project(long projectId, String fullPath) {
+        this.projectId = projectId;
+        this.projectPath = requireText(fullPath, "fullPath");
+        return this;
+    }
+
+    public JobBuilder pipelineId(long pipelineId) {
+        this.pipelineId = pipelineId;
+        return this;
+    }
+
+    public JobBuilder credential(RegistryCredential credential) {
+        credentials.add(Objects.requireNonNull(credential, "credential"));
+        return this;
+    }
+
+    public JobBuilder hook(String name, String... script) {
+        hooks.add(new JobHook(name, List.of(script)));
+        return this;
+    }
+
+    /** The first {@code n} final-state PUTs of this job answer 202 before the final one is accepted. */
+    public JobBuilder archiveFinalUpdates(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0");
+        }
+        this.archiveFinalUpdates = n;
+        return this;
+    }
+
+    Set<String> tagSet() {
+        return Set.copyOf(tags);
+    }
+
+    List<JobHandle> dependencyHandles() {
+        return List.copyOf(dependencies);
+    }
+
+    Integer archiveFinalUpdatesOverride() {
+        return archiveFinalUpdates;
+    }
+
+    /** Builds the payload; {@code serverUrl} has no trailing slash. */
+    JobPayload build(long id, String token, String serverUrl, long defaultPipelineId) {
+        long pipeline = pipelineId != null ? pipelineId : defaultPipelineId;
+        String commit = sha != null ? sha : HexFormat.of().formatHex(randomBytes(20));
+        String projectName = projectPath.substring(projectPath.lastIndexOf('/') + 1);
+        String namespace = projectPath.contains("/") ? projectPath.substring(0, projectPath.lastIndexOf('/')) : "";
+        String plainRepoUrl = repoUrl != null ? repoUrl : serverUrl + "/" + projectPath + ".git";
+        String repoWithToken = withCredentials(plainRepoUrl, token);
+        URI server = URI.create(serverUrl);
+        String projectUrl = serverUrl + "/" + projectPath;
+
+        List<String> refspecs = new ArrayList<>();
+        refspecs.add("+refs/pipelines/" + pipeline + ":refs/pipelines/" + pipeline);
+        refspecs.add("tag".equals(refType)
+                ? "+refs/tags/" + ref + ":refs/tags/" + ref
+                : "+refs/heads/" + ref + ":refs/remotes/origin/" + ref);
+
+        List<JobVariable> vars = new ArrayList<>();
+        pub(vars, "CI_PIPELINE_ID", Long.toString(pipeline));
+        pub(vars, "CI_PIPELINE_URL", projectUrl + "/-/pipelines/" + pipeline);
+        pub(vars, "CI_JOB_ID", Long.toString(id));
+        pub(vars, "CI_JOB_URL", projectUrl + "/-/jobs/" + id);
+        vars.add(new JobVariable("CI_JOB_TOKEN", token, false, true, false, false));
+        pub(vars, "CI_JOB_STARTED_AT", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        pub(vars, "CI_JOB_NAME", name);
+        pub(vars, "CI_JOB_NAME_SLUG", slug(name));
+        pub(vars, "CI_JOB_STAGE", stage);
+        pub(vars, "CI_JOB_TIMEOUT", Long.toString(timeoutSeconds));
+        vars.add(new JobVariable("CI_REGISTRY_USER", "gitlab-ci-token", true, false, false, false));
+        vars.add(new JobVariable("CI_REGISTRY_PASSWORD", token, false, true, false, false));
+        vars.add(new JobVariable("CI_REPOSITORY_URL", repoWithToken, false, false, false, false));
+        vars.add(new JobVariable("CI_DEPENDENCY_PROXY_USER", "gitlab-ci-token", true, false, false, false));
+        vars.add(new JobVariable("CI_DEPENDENCY_PROXY_PASSWORD", token, false, true, false, false));
+        pub(vars, "CI", "true");
+        pub(vars, "GITLAB_CI", "true");
+        pub(vars, "CI_SERVER_URL", serverUrl);
+        pub(vars, "CI_SERVER_HOST", server.getHost());
+        pub(vars, "CI_SERVER_PORT", Integer.toString(server.getPort()));
+        pub(vars, "CI_SERVER_PROTOCOL", server.getScheme());
+        pub(vars, "CI_SERVER_NAME", "GitLab");
+        pub(vars, "CI_SERVER_VERSION", "17.0.0");
+        pub(vars, "CI_API_V4_URL", serverUrl + "/api/v4");
+        pub(vars, "CI_PROJECT_ID", Long.toString(projectId));
+        pub(vars, "CI_PROJECT_NAME", projectName);
+        pub(vars, "CI_PROJECT_PATH", projectPath);
+        pub(vars, "CI_PROJECT_PATH_SLUG", slug(projectPath));
+        pub(vars, "CI_PROJECT_NAMESPACE", namespace);
+        pub(vars, "CI_PROJECT_URL", projectUrl);
+        pub(vars, "CI_PROJECT_VISIBILITY", "private");
+        pub(vars, "CI_DEFAULT_BRANCH", "main");
+        pub(vars, "CI_PIPELINE_IID", Long.toString(pipeline));
+        pub(vars, "CI_PIPELINE_SOURCE", "push");
+        pub(vars, "CI_CONFIG_PATH", ".gitlab-ci.yml");
+        pub(vars, "CI_COMMIT_SHA", commit);
+        pub(vars, "CI_COMMIT_SHORT_SHA", commit.substring(0, Math.min(8, commit.length())));
+        pub(vars, "CI_COMMIT_BEFORE_SHA", beforeSha);
+        pub(vars, "CI_COMMIT_REF_NAME", ref);
+        pub(vars, "CI_COMMIT_REF_SLUG", slug(ref));
+        if ("tag".equals(refType)) {
+            pub(vars, "CI_COMMIT_TAG", ref);
+        } else {
+            pub(vars, "CI_COMMIT_BRANCH", ref);
+        }
+        pub(vars, "CI_COMMIT_MESSAGE", "Commit for " + name);
+        pub(vars, "GITLAB_USER_ID", "1");
+        pub(vars, "GITLAB_USER_LOGIN", "root");
+        vars.addAll(variables);
+
+        List<JobStep> steps = new ArrayList<>();
+        steps.add(new JobStep(JobStep.SCRIPT, script, timeoutSeconds, "on_success", false));
+        if (!afterScript.isEmpty()) {
+            steps.add(new JobStep(JobStep.AFTER_SCRIPT, afterScript, timeoutSeconds, "always", true));
+        }
+
+        List<JobDependency> deps = new ArrayList<>();
+        for (JobHandle dep : dependencies) {
+            deps.add(new JobDependency(dep.id(), dep.name(), token, null));
+        }
+
+        return new JobPayload(
+                id, token, true,
+                new JobInfo(id, name, stage, pipeline, projectId, projectName, projectPath, 1L, 1L, 1L, 0.5),
+                new GitInfo(repoWithToken, ref, commit, beforeSha, refType, refspecs, depth, "sha1", false),
+                new JobRunnerInfo(timeoutSeconds, null),
+                vars, steps, hooks, image, services, artifacts, cache, credentials, deps,
+                new JobFeatures(true, RAILS_FAILURE_REASONS, List.of()));
+    }
+
+    private static void pub(List<JobVariable> vars, String key, String value) {
+        vars.add(new JobVariable(key, value, true, false, false, false));
+    }
+
+    static String withCredentials(String url, String token) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0 || !(url.startsWith("http://") || url.startsWith("https://"))) {
+            return url;
+        }
+        String rest = url.substring(scheme + 3);
+        int at = rest.indexOf('@');
+        int slash = rest.indexOf('/');
+        if (at >= 0 && (slash < 0 || at < slash)) {
+            rest = rest.substring(at + 1);
+        }
+        return url.substring(0, scheme + 3) + "gitlab-ci-token:" + token + "@" + rest;
+    }
+
+    static String slug(String value) {
+        String slug = value.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "-");
+        if (slug.length() > 63) {
+            slug = slug.substring(0, 63);
+        }
+        return slug.replaceAll("^-+|-+$", "");
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static String requireText(String value, String what) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
+        return value;
+    }
+}
