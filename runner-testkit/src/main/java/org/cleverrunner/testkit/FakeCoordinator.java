@@ -654,24 +654,9 @@ public final class FakeCoordinator implements AutoCloseable {
                 p.credentials(), deps, p.features());
     }
 
-    /** PayloadJson output, with {@code file}/{@code raw} omitted on variables when false, as Rails does. */
-    private static byte[] serialize(JobPayload payload) throws IOException {
-        byte[] bytes = PayloadJson.writeJob(payload);
-        JsonNode tree = JSON.readTree(bytes);
-        JsonNode vars = tree.get("variables");
-        if (vars instanceof ArrayNode array) {
-            for (JsonNode v : array) {
-                if (v instanceof ObjectNode o) {
-                    if (!o.path("file").asBoolean(false)) {
-                        o.remove("file");
-                    }
-                    if (!o.path("raw").asBoolean(false)) {
-                        o.remove("raw");
-                    }
-                }
-            }
-        }
-        return JSON.writeValueAsBytes(tree);
+    /** PayloadJson output: the same shapes Rails sends ({@code file}/{@code raw} omitted when false). */
+    private static byte[] serialize(JobPayload payload) {
+        return PayloadJson.writeJob(payload);
     }
 
     // ------------------------------------------------------------------ PUT /api/v4/jobs/:id

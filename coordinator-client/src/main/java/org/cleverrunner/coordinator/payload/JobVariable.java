@@ -1,12 +1,15 @@
 package org.cleverrunner.coordinator.payload;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * One job variable. Rails omits {@code file} and {@code raw} when they are false. {@link #toString()} shows the
  * value only for public, unmasked variables.
  */
-public record JobVariable(String key, String value, @JsonProperty("public") boolean isPublic, boolean masked, boolean file, boolean raw) {
+public record JobVariable(String key, String value, @JsonProperty("public") boolean isPublic, boolean masked,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean file,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean raw) {
 
     public JobVariable {
         value = value == null ? "" : value;
