@@ -1,0 +1,48 @@
+package org.cleverrunner.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import org.cleverrunner.cli.internal.DemoCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code clever-runner} command line. */
+@Command(name = "clever-runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Elastic CI runner for GitLab and Heptapod: each job on a Docker host of its own.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (2 for misuse, as picocli does). */
+    public static int execute(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
+    }
+
+    /** The version Maven wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"clever-runner " + properties.getProperty("version", "dev"),
+                    "Java " + Runtime.version() + " on " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch")};
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.cleverrunner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream originalOut;
+    PrintStream originalErr;
+
+    @BeforeEach
+    void capture() {
+        originalOut = System.out;
+        originalErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(originalOut);
+        System.setErr(originalErr);
+    }
+
+    @Test
+    void demoRunsTwoJobsThroughTheProtocolWithIdenticalLogs() {
+        int exit = Main.execute("demo");
+
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(printed).isZero();
+        assertThat(printed).contains("from job", "step 3", "about to fail", "exit code 3")
+                .doesNotContain("never printed")
+                .contains("success", "failed", "script_failure", "(matches the runner's)")
+                .contains("Demo OK");
+    }
+
+    @Test
+    void misuseExitsWithTwoAndUsage() {
+        assertThat(Main.execute("--no-such-option")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Usage: clever-runner");
+        assertThat(Main.execute()).isEqualTo(2);
+    }
+
+    @Test
+    void versionNamesTheProject() {
+        assertThat(Main.execute("--version")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("clever-runner 0.1.0");
+    }
+}
