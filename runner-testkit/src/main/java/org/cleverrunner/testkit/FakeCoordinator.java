@@ -659,6 +659,20 @@ public final class FakeCoordinator implements AutoCloseable {
         return PayloadJson.writeJob(payload);
     }
 
+    /** The job addressed by the path if the token is its own; otherwise answers 404 or 403 and returns null. */
+    private Job jobWithToken(Exchange ex, String token) throws IOException {
+        Job job = jobs.get(ex.jobId);
+        if (job == null) {
+            ex.error(404, "404 Not Found");
+            return null;
+        }
+        if (token == null || !token.equals(job.token)) {
+            ex.error(403, "403 Forbidden", Map.of("Job-Status", job.state.wireName()));
+            return null;
+        }
+        return job;
+    }
+
     // ------------------------------------------------------------------ PUT /api/v4/jobs/:id
 
     private void jobUpdate(Exchange ex) throws IOException {
@@ -670,16 +684,11 @@ public final class FakeCoordinator implements AutoCloseable {
         String state = text(body, "state");
         lock.lock();
         try {
-            Job job = jobs.get(ex.jobId);
+            Job job = jobWithToken(ex, token);
             if (job == null) {
-                ex.error(404, "404 Not Found");
                 return;
             }
             Map<String, String> status = Map.of("Job-Status", job.state.wireName());
-            if (token == null || !token.equals(job.token)) {
-                ex.error(403, "403 Forbidden", status);
-                return;
-            }
             if (job.state.isFinal() || job.runner == null) {
                 ex.error(403, "403 Forbidden - Job is not running", status);
                 return;
@@ -749,16 +758,11 @@ public final class FakeCoordinator implements AutoCloseable {
         String token = ex.header("JOB-TOKEN");
         lock.lock();
         try {
-            Job job = jobs.get(ex.jobId);
+            Job job = jobWithToken(ex, token);
             if (job == null) {
-                ex.error(404, "404 Not Found");
                 return;
             }
             Map<String, String> status = Map.of("Job-Status", job.state.wireName());
-            if (token == null || !token.equals(job.token)) {
-                ex.error(403, "403 Forbidden", status);
-                return;
-            }
             if (job.state != JobState.RUNNING && job.state != JobState.CANCELING) {
                 ex.error(403, "403 Forbidden - Job is not running", status);
                 return;
