@@ -65,6 +65,8 @@ public final class JobBuilder {
     private String beforeSha = "0000000000000000000000000000000000000000";
     private String ref = "main";
     private String refType = "branch";
+    private String repoType;
+    private String hgsha;
     private int depth = 20;
     private String projectPath = "group/project";
     private long projectId = 1;
@@ -196,6 +198,16 @@ public final class JobBuilder {
     }
 
     /** The repository URL without credentials; http(s) URLs get {@code gitlab-ci-token:<job token>@} embedded. */
+    /**
+     * Makes this a Heptapod Mercurial job: {@code git_info.repo_type = "hg"} and {@code hgsha} = the changeset.
+     * Set the ref with {@link #ref(String)} as Heptapod names it ({@code branch/default}, {@code topic/default/t}).
+     */
+    public JobBuilder mercurial(String hgChangeset) {
+        this.repoType = "hg";
+        this.hgsha = hgChangeset;
+        return this;
+    }
+
     public JobBuilder repoUrl(String repoUrl) {
         this.repoUrl = requireText(repoUrl, "repoUrl");
         return this;
@@ -355,7 +367,8 @@ public final class JobBuilder {
         return new JobPayload(
                 id, token, true,
                 new JobInfo(id, name, stage, pipeline, projectId, projectName, projectPath, 1L, 1L, 1L, 0.5),
-                new GitInfo(repoWithToken, ref, commit, beforeSha, refType, refspecs, depth, "sha1", false),
+                new GitInfo(repoWithToken, ref, commit, beforeSha, refType, refspecs, depth, "sha1", false,
+                        repoType == null ? "git" : repoType, hgsha),
                 new JobRunnerInfo(timeoutSeconds, null),
                 vars, steps, hooks, image, services, artifacts, cache, credentials, deps,
                 new JobFeatures(true, RAILS_FAILURE_REASONS, List.of()));

@@ -1,0 +1,21 @@
+package org.cleverrunner.spi;
+
+/**
+ * Runs jobs on a Docker host (or whatever the implementation drives). Thread-safe: one executor may run many jobs
+ * at once. {@link #run} returns the job's outcome; it throws only when interrupted, and in every case removes
+ * what it created for the job before returning.
+ */
+public interface Executor extends AutoCloseable {
+
+    /** Runs the job on the host and returns how it ended. */
+    JobOutcome run(JobPlan plan, Host host, JobContext context) throws InterruptedException;
+
+    /** Removes leftovers of this runner on the host (containers, networks, volumes carrying its labels). */
+    default int sweep(Host host, String runnerId) {
+        return 0;
+    }
+
+    @Override
+    default void close() {
+    }
+}
