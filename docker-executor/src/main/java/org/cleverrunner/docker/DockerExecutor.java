@@ -1,0 +1,151 @@
+package org.cleverrunner.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.cleverrunner.docker.internal.JobRun;
+import org.cleverrunner.docker.internal.Names;
+import org.cleverrunner.docker.internal.SourceProvider;
+import org.cleverrunner.spi.Executor;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.JobContext;
+import org.cleverrunner.spi.JobOutcome;
+import org.cleverrunner.spi.JobPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs GitLab jobs on a Docker Engine the way GitLab's docker executor does: the job's image, its services on a
+ * network of the job's own, a build volume shared by the stage containers, sources, caches and artifacts moved
+ * through the Engine's archive API. Thread-safe; one executor runs many jobs at once, each with its own client.
+ */
+public final class DockerExecutor implements Executor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerExecutor.class);
+
+    private final Function<Host, DockerClient> connector;
+    private final JobRun.Settings settings;
+
+    private DockerExecutor(Builder builder) {
+        this.connector = builder.connector;
+        this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout, builder.sources,
+                builder.clock, builder.runnerVersion);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public JobOutcome run(JobPlan plan, Host host, JobContext context) throws InterruptedException {
+        JobRun run;
+        DockerClient docker = connector.apply(host);
+        try {
+            run = new JobRun(docker, plan, host, context, settings);
+        } catch (IllegalArgumentException e) {
+            // a plan this executor refuses (unsafe project path, bad runner id): the job fails, nothing is created
+            closeQuietly(docker);
+            context.trace().line("\u001b[31;1mERROR: Job failed (system failure): " + e.getMessage() + "\u001b[0;m");
+            return JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.getMessage());
+        }
+        try {
+            return run.execute();
+        } finally {
+            closeQuietly(docker);
+        }
+    }
+
+    /** Removes every container, network and volume of this runner on the host, whatever job created them. */
+    @Override
+    public int sweep(Host host, String runnerId) {
+        DockerClient docker = connector.apply(host);
+        int removed = 0;
+        try {
+            Map<String, String> filter = Map.of(Names.LABEL_RUNNER, runnerId, Names.LABEL_MANAGED, "true");
+            for (var container : docker.listContainersCmd().withShowAll(true).withLabelFilter(filter).exec()) {
+                docker.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+                removed++;
+            }
+            java.util.List<String> labels = java.util.List.of(Names.LABEL_RUNNER + "=" + runnerId,
+                    Names.LABEL_MANAGED + "=true");
+            for (var network : docker.listNetworksCmd().withFilter("label", labels).exec()) {
+                docker.removeNetworkCmd(network.getId()).exec();
+                removed++;
+            }
+            for (var volume : docker.listVolumesCmd().withFilter("label", labels).exec().getVolumes()) {
+                docker.removeVolumeCmd(volume.getName()).exec();
+                removed++;
+            }
+            if (removed > 0) {
+                LOG.info("swept {} leftover(s) of runner {} on {}", removed, runnerId, host.id());
+            }
+            return removed;
+        } finally {
+            closeQuietly(docker);
+        }
+    }
+
+    private static void closeQuietly(DockerClient docker) {
+        try {
+            docker.close();
+        } catch (IOException ignored) {
+            // the connection pool goes away with the client
+        }
+    }
+
+    /** Settings of a {@link DockerExecutor}. */
+    public static final class Builder {
+        private Function<Host, DockerClient> connector = DockerClients::connect;
+        private Duration serviceWaitTimeout = Duration.ofSeconds(30);
+        private Duration stopTimeout = Duration.ofSeconds(2);
+        private SourceProvider sources = SourceProvider.NONE;
+        private Clock clock = Clock.systemUTC();
+        private String runnerVersion = "dev";
+
+        private Builder() {
+        }
+
+        /** How a host's Docker endpoint becomes a client; defaults to unix sockets, tcp(+TLS) and https gateways. */
+        public Builder connector(Function<Host, DockerClient> connector) {
+            this.connector = Objects.requireNonNull(connector, "connector");
+            return this;
+        }
+
+        /** How long to wait for services' ports before warning (default 30 s). */
+        public Builder serviceWaitTimeout(Duration timeout) {
+            this.serviceWaitTimeout = Objects.requireNonNull(timeout, "serviceWaitTimeout");
+            return this;
+        }
+
+        /** The grace given to a container asked to stop before it is killed (default 2 s). */
+        public Builder stopTimeout(Duration timeout) {
+            this.stopTimeout = Objects.requireNonNull(timeout, "stopTimeout");
+            return this;
+        }
+
+        /** Fetches jobs' sources on the runner host; without one, only GIT_STRATEGY=none jobs run. */
+        public Builder sources(SourceProvider sources) {
+            this.sources = Objects.requireNonNull(sources, "sources");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Shown to jobs as CI_RUNNER_VERSION. */
+        public Builder runnerVersion(String version) {
+            this.runnerVersion = Objects.requireNonNull(version, "runnerVersion");
+            return this;
+        }
+
+        public DockerExecutor build() {
+            return new DockerExecutor(this);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package org.cleverrunner.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.cleverrunner.docker.internal.Names;
+import org.cleverrunner.spi.ArtifactTransfer;
+import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.JobContext;
+import org.cleverrunner.spi.JobControl;
+import org.cleverrunner.spi.JobOutcome;
+import org.cleverrunner.spi.JobPlan;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Whole jobs through the executor on the real Docker Engine the test environment provides. */
+class DockerExecutorIT {
+
+    static final String RUNNER = "it" + Long.toHexString(System.nanoTime() & 0xffffff);
+    static final AtomicLong JOB_IDS = new AtomicLong(1000);
+    static DockerClient docker;
+    static Host host;
+    static DockerExecutor executor;
+
+    @BeforeAll
+    static void connect() {
+        docker = TestDockerEngine.connect();
+        host = new Host("local", URI.create(TestDockerEngine.dockerHost()), null, null, Map.of());
+        executor = DockerExecutor.builder().serviceWaitTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    @AfterAll
+    static void sweep() throws IOException {
+        executor.sweep(host, RUNNER);
+        docker.close();
+    }
+
+    static JobPlan plan(List<String> script, List<String> afterScript, List<JobPlan.Variable> variables,
+            List<JobPlan.ServiceSpec> services) {
+        List<JobPlan.Variable> all = new ArrayList<>(variables);
+        all.add(JobPlan.Variable.of("GIT_STRATEGY", "none"));
+        return new JobPlan(RUNNER, JOB_IDS.incrementAndGet(), "test", "group/project",
+                JobPlan.ImageSpec.of(TestDockerEngine.BUSYBOX), services, all, null, script, afterScript,
+                Duration.ofMinutes(2), Duration.ofSeconds(30), null, null, null, null);
+    }
+
+    static JobPlan withTimeout(JobPlan plan, Duration timeout) {
+        return new JobPlan(plan.runnerId(), plan.jobId(), plan.jobName(), plan.projectPath(), plan.image(),
+                plan.services(), plan.variables(), plan.sources(), plan.script(), plan.afterScript(), timeout,
+                plan.afterScriptTimeout(), plan.caches(), plan.artifacts(), plan.dependencies(), plan.registryAuths());
+    }
+
+    record Run(JobOutcome outcome, RecordingTrace trace) {
+    }
+
+    static Run run(JobPlan plan, CacheStore cache, ArtifactTransfer artifacts) throws InterruptedException {
+        RecordingTrace trace = new RecordingTrace();
+        JobOutcome outcome = executor.run(plan, host, new JobContext(trace, cache, artifacts, new JobControl()));
+        assertNothingLeft(plan.jobId());
+        return new Run(outcome, trace);
+    }
+
+    static void assertNothingLeft(long jobId) {
+        Map<String, String> filter = Map.of(Names.LABEL_RUNNER, RUNNER, Names.LABEL_JOB, Long.toString(jobId));
+        List<String> labels = List.of(Names.LABEL_RUNNER + "=" + RUNNER, Names.LABEL_JOB + "=" + jobId);
+        assertThat(docker.listContainersCmd().withShowAll(true).withLabelFilter(filter).exec()).isEmpty();
+        assertThat(docker.listNetworksCmd().withFilter("label", labels).exec()).isEmpty();
+        assertThat(docker.listVolumesCmd().withFilter("label", labels).exec().getVolumes()).isEmpty();
+    }
+
+    @Test
+    void twoServicesReachableByEveryAliasSeeJobVariablesAndEverySectionShows() throws Exception {
+        String serve = "mkdir -p /www && echo \"$SERVICE_NAME sees $JOB_ONLY\" > /www/index.html"
+                + " && exec httpd -f -p 8080 -h /www";
+        List<JobPlan.ServiceSpec> services = List.of(
+                new JobPlan.ServiceSpec("busybox:latest", List.of("web", "www"), List.of("sh", "-c"), List.of(serve),
+                        List.of(JobPlan.Variable.of("SERVICE_NAME", "first")), null),
+                new JobPlan.ServiceSpec(TestDockerEngine.BUSYBOX, List.of(), List.of("sh", "-c"), List.of(serve),
+                        List.of(JobPlan.Variable.of("SERVICE_NAME", "second")), null));
+        List<String> script = new ArrayList<>();
+        for (String alias : List.of("web", "www", "busybox", "clever-runner-busybox", "clever-runner__busybox")) {
+            script.add("for i in $(seq 1 50); do wget -qO- http://" + alias + ":8080/ && break; sleep 0.2; done"
+                    + " | sed 's/^/" + alias + ": /'");
+        }
+        Run run = run(plan(script, List.of(), List.of(JobPlan.Variable.of("JOB_ONLY", "the job variable")),
+                services), null, null);
+
+        assertThat(run.outcome().status()).as(run.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(run.trace().text())
+                .contains("web: first sees the job variable", "www: first sees the job variable",
+                        "busybox: first sees the job variable",
+                        "clever-runner-busybox: second sees the job variable",
+                        "clever-runner__busybox: second sees the job variable");
+        assertThat(run.trace().sections()).containsSubsequence("prepare_executor", "get_sources", "step_script");
+    }
+
+    @Test
+    void failingScriptGivesExitCodeAndAfterScriptSeesFailedStatus() throws Exception {
+        Run run = run(plan(List.of("echo before", "exit 3", "echo never printed"),
+                List.of("echo \"after_script sees $CI_JOB_STATUS\""), List.of(), List.of()), null, null);
+
+        assertThat(run.outcome().status()).isEqualTo(JobOutcome.Status.FAILED);
+        assertThat(run.outcome().failure()).isEqualTo(JobOutcome.FailureKind.SCRIPT_FAILURE);
+        assertThat(run.outcome().exitCode()).isEqualTo(3);
+        assertThat(run.trace().text()).contains("before", "after_script sees failed")
+                .doesNotContain("never printed");
+        assertThat(run.trace().sections()).contains("after_script");
+    }
+
+    @Test
+    void failingPipelineFailsUnderBashLikeSemanticsAndVariablesReachTheScript() throws Exception {
+        Run run = run(plan(List.of("echo \"dir=$CI_PROJECT_DIR pwd=$(pwd)\"", "cat \"$CONFIG_FILE\"",
+                        "echo \"masked=$SECRET builds=$CI_BUILDS_DIR\"", "false | true", "echo reached"),
+                List.of(), List.of(new JobPlan.Variable("CONFIG_FILE", "line one\nline two", false, true, false),
+                        JobPlan.Variable.masked("SECRET", "s3cr3t-value"),
+                        JobPlan.Variable.of("BAD NAME;rm -rf /", "x")), List.of()), null, null);
+
+        assertThat(run.outcome().status()).as(run.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(run.trace().text())
+                .contains("dir=/builds/group/project pwd=/builds/group/project")
+                .contains("line one\nline two")
+                .contains("masked=s3cr3t-value builds=/builds") // masking is the engine's Trace's job
+                .contains("ignoring variable with invalid name")
+                .contains("reached");
+    }
+
+    @Test
+    void timeoutStopsTheJobAndAfterScriptSeesTimedout() throws Exception {
+        JobPlan plan = withTimeout(plan(List.of("sleep 30"), List.of("echo \"status=$CI_JOB_STATUS\""), List.of(),
+                List.of()), Duration.ofSeconds(3));
+        long started = System.nanoTime();
+        Run run = run(plan, null, null);
+
+        assertThat(run.outcome().failure()).isEqualTo(JobOutcome.FailureKind.JOB_EXECUTION_TIMEOUT);
+        assertThat(run.trace().text()).contains("status=timedout");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
+    }
+
+    @Test
+    void cancelDuringSleepRemovesEverythingWithinSeconds() throws Exception {
+        JobPlan plan = plan(List.of("echo started", "sleep 300"), List.of("echo after on cancel"), List.of(),
+                List.of(JobPlan.ServiceSpec.of("busybox:latest", "idle")));
+        RecordingTrace trace = new RecordingTrace();
+        JobControl control = new JobControl();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
+                    new JobContext(trace, null, null, control)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(trace.text()).contains("$ sleep 300");
+            Thread.sleep(300);
+            long canceledAt = System.nanoTime();
+            control.abort();
+
+            JobOutcome result = outcome.get(10, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - canceledAt)).isLessThan(Duration.ofSeconds(10));
+            assertThat(result.status()).isEqualTo(JobOutcome.Status.CANCELED);
+            assertThat(trace.text()).doesNotContain("after on cancel");
+            assertNothingLeft(plan.jobId());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void gracefulCancelStillRunsAfterScript() throws Exception {
+        JobPlan plan = plan(List.of("sleep 300"), List.of("echo \"after sees $CI_JOB_STATUS\""), List.of(), List.of());
+        RecordingTrace trace = new RecordingTrace();
+        JobControl control = new JobControl();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
+                    new JobContext(trace, null, null, control)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            control.cancel();
+            JobOutcome result = outcome.get(20, TimeUnit.SECONDS);
+            assertThat(result.status()).isEqualTo(JobOutcome.Status.CANCELED);
+            assertThat(trace.text()).contains("after sees canceled");
+            assertNothingLeft(plan.jobId());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void missingImageIsAnImagePullFailureWithTheEngineMessage() throws Exception {
+        JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
+        JobPlan plan = new JobPlan(base.runnerId(), base.jobId(), "pull", base.projectPath(),
+                JobPlan.ImageSpec.of("127.0.0.1:9/nowhere/missing:1"), List.of(), base.variables(), null,
+                base.script(), List.of(), base.timeout(), null, null, null, null, null);
+        Run run = run(plan, null, null);
+        assertThat(run.outcome().failure()).isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+        assertThat(run.outcome().message()).contains("127.0.0.1:9/nowhere/missing:1");
+    }
+
+    @Test
+    void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
+        JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
+        JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),
+                JobPlan.ImageSpec.of("busybox; touch /tmp/pwned"), List.of(), base.variables(), null, base.script(),
+                List.of(), base.timeout(), null, null, null, null, null);
+        assertThat(run(badImage, null, null).outcome().message()).contains("invalid image name");
+
+        JobPlan badPath = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "x", "group/../../etc",
+                base.image(), List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null, null,
+                null, null, null);
+        Run escaped = run(badPath, null, null);
+        assertThat(escaped.outcome().failure()).isEqualTo(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE);
+        assertThat(escaped.outcome().message()).contains("unsafe project path");
+
+        JobPlan badAlias = plan(List.of("echo ok"), List.of(), List.of(),
+                List.of(JobPlan.ServiceSpec.of("busybox:latest", "x;touch /tmp/pwned", "$(reboot)")));
+        Run aliases = run(badAlias, null, null);
+        assertThat(aliases.outcome().status()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(aliases.trace().text()).contains("ignoring invalid service alias 'x;touch /tmp/pwned'");
+    }
+
+    @Test
+    void artifactsCachesAndDependenciesMoveThroughTheArchiveApi() throws Exception {
+        MemoryCache cache = new MemoryCache();
+        MemoryArtifacts artifacts = new MemoryArtifacts();
+        artifacts.dependencies.put(41L, zip(Map.of("dist/app.txt", "built by job 41\n")));
+
+        JobPlan base = plan(List.of("cat dist/app.txt", "mkdir -p out vendor tmp",
+                "echo a > out/a.txt", "echo b > out/b.log", "echo x > tmp/x", "echo dep > vendor/dep.txt"),
+                List.of(), List.of(), List.of());
+        JobPlan first = new JobPlan(base.runnerId(), base.jobId(), "build", base.projectPath(), base.image(),
+                List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null,
+                List.of(new JobPlan.CacheRule("deps-non_protected", List.of("vendor/"), false, "pull-push",
+                        "on_success", null)),
+                List.of(new JobPlan.ArtifactRule("artifacts", List.of("out/"), List.of("out/*.log"), false,
+                        "on_success", "1 week", "archive", "zip")),
+                List.of(new JobPlan.DependencySpec(41, "compile", "artifacts.zip")), null);
+        Run built = run(first, cache, artifacts);
+
+        assertThat(built.outcome().status()).as(built.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(built.trace().text()).contains("built by job 41");
+        assertThat(entries(artifacts.uploaded.get("artifacts.zip"))).containsOnlyKeys("out/a.txt");
+        assertThat(entries(cache.entries.get("deps-non_protected"))).containsEntry("vendor/dep.txt", "dep\n");
+        assertThat(built.trace().sections()).contains("restore_cache", "download_artifacts", "archive_cache",
+                "upload_artifacts_on_success");
+
+        JobPlan second = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "test", base.projectPath(),
+                base.image(), List.of(), base.variables(), null, List.of("cat vendor/dep.txt"), List.of(),
+                base.timeout(), null, first.caches(), null, null, null);
+        Run restored = run(second, cache, artifacts);
+        assertThat(restored.outcome().status()).as(restored.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(restored.trace().text()).contains("Successfully extracted cache", "dep\n");
+    }
+
+    @Test
+    void fiftyMegabytesOfOutputStreamThrough() throws Exception {
+        RecordingTrace trace = new RecordingTrace(1024 * 1024);
+        JobPlan plan = plan(List.of("yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijkl | head -c 52428800"),
+                List.of(), List.of(), List.of());
+        JobOutcome outcome = executor.run(plan, host, new JobContext(trace, null, null, new JobControl()));
+        assertThat(outcome.status()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(trace.total()).isGreaterThanOrEqualTo(52_428_800L);
+        assertNothingLeft(plan.jobId());
+    }
+
+    @Test
+    void sweepRemovesLeftoversOfThisRunnerOnly() throws Exception {
+        Names names = new Names(RUNNER, 999_999);
+        docker.createVolumeCmd().withName(names.buildVolume()).withLabels(names.labels("builds")).exec();
+        docker.createNetworkCmd().withName(names.network()).withLabels(names.labels("network")).exec();
+        docker.createContainerCmd(TestDockerEngine.BUSYBOX).withName(names.container("orphan"))
+                .withLabels(names.labels("orphan")).withCmd("true").exec();
+        Names other = new Names("someone-else", 999_999);
+        String otherVolume = docker.createVolumeCmd().withName(other.buildVolume()).withLabels(other.labels("builds"))
+                .exec().getName();
+        try {
+            assertThat(executor.sweep(host, RUNNER)).isGreaterThanOrEqualTo(3);
+            assertNothingLeft(999_999);
+            assertThat(docker.inspectVolumeCmd(otherVolume).exec().getName()).isEqualTo(otherVolume);
+        } finally {
+            docker.removeVolumeCmd(otherVolume).exec();
+        }
+    }
+
+    // ------------------------------------------------------------------ in-memory cache and artifacts
+
+    static final class MemoryCache implements CacheStore {
+        final Map<String, byte[]> entries = new ConcurrentHashMap<>();
+
+        @Override
+        public Optional<InputStream> open(String key) {
+            byte[] bytes = entries.get(key);
+            return bytes == null ? Optional.empty() : Optional.of(new ByteArrayInputStream(bytes));
+        }
+
+        @Override
+        public void save(String key, InputStream archive, long length) throws IOException {
+            entries.put(key, archive.readAllBytes());
+        }
+    }
+
+    static final class MemoryArtifacts implements ArtifactTransfer {
+        final Map<Long, byte[]> dependencies = new ConcurrentHashMap<>();
+        final Map<String, byte[]> uploaded = new ConcurrentHashMap<>();
+
+        @Override
+        public boolean download(JobPlan.DependencySpec dependency, OutputStream out) throws IOException {
+            byte[] zip = dependencies.get(dependency.jobId());
+            if (zip == null) {
+                return false;
+            }
+            out.write(zip);
+            return true;
+        }
+
+        @Override
+        public String upload(JobPlan.ArtifactRule rule, String filename, Path archive) throws IOException {
+            uploaded.put(filename, Files.readAllBytes(archive));
+            return null;
+        }
+    }
+
+    static byte[] zip(Map<String, String> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                zip.putNextEntry(new ZipEntry(file.getKey()));
+                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static Map<String, String> entries(byte[] zip) throws IOException {
+        assertThat(zip).as("an archive was produced").isNotNull();
+        Map<String, String> entries = new java.util.TreeMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                entries.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return entries;
+    }
+}
