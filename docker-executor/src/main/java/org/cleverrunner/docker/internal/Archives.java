@@ -35,13 +35,23 @@ public final class Archives {
     private Archives() {
     }
 
-    /** A tar of in-memory files (scripts, file variables) under {@code prefix}, with their parent directories. */
-    public static void writeFiles(OutputStream out, String prefix, Map<String, byte[]> files, int mode)
+    /**
+     * A tar of in-memory files (scripts, file variables), keyed by their path relative to the extraction point,
+     * plus the given directories (and every parent of both).
+     */
+    public static void writeFiles(OutputStream out, List<String> directories, Map<String, byte[]> files, int mode)
             throws IOException {
         try (TarArchiveOutputStream tar = newTar(out)) {
-            addDirectories(tar, prefix);
+            java.util.Set<String> written = new java.util.HashSet<>();
+            for (String directory : directories) {
+                addDirectories(tar, directory, written);
+            }
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + file.getKey());
+                String name = file.getKey();
+                if (name.contains("/")) {
+                    addDirectories(tar, name.substring(0, name.lastIndexOf('/')), written);
+                }
+                TarArchiveEntry entry = new TarArchiveEntry(name);
                 entry.setSize(file.getValue().length);
                 entry.setMode(mode);
                 tar.putArchiveEntry(entry);
@@ -240,9 +250,17 @@ public final class Archives {
     }
 
     private static void addDirectories(TarArchiveOutputStream tar, String prefix) throws IOException {
+        addDirectories(tar, prefix, new java.util.HashSet<>());
+    }
+
+    private static void addDirectories(TarArchiveOutputStream tar, String prefix, java.util.Set<String> written)
+            throws IOException {
         List<String> parts = new ArrayList<>();
         for (String segment : prefix.split("/")) {
             parts.add(segment);
+            if (!written.add(String.join("/", parts))) {
+                continue;
+            }
             TarArchiveEntry entry = new TarArchiveEntry(String.join("/", parts) + "/");
             entry.setMode(0777);
             tar.putArchiveEntry(entry);

@@ -72,7 +72,9 @@ public final class JobRun {
     private final Instant deadline;
     private final AtomicReference<String> runningContainer = new AtomicReference<>();
     private final List<String> serviceContainers = new ArrayList<>();
-    private String predefinedContainer;
+    /** A created container with the build volume mounted, for archive uploads and downloads. */
+    private String archiveContainer;
+    private boolean withNetwork;
     private Set<String> trackedFiles = Set.of();
     private boolean timedOut;
 
@@ -112,10 +114,13 @@ public final class JobRun {
             trace.sectionEnd("prepare_executor");
             return failed(JobOutcome.FailureKind.IMAGE_PULL_FAILURE, null, imageProblem);
         }
-        docker.createNetworkCmd().withName(names.network()).withDriver("bridge").withCheckDuplicate(true)
-                .withLabels(names.labels("network")).exec();
+        // A network of the job's own only when services need one, as GitLab's default; else the engine's default.
+        withNetwork = !plan.services().isEmpty();
+        if (withNetwork) {
+            docker.createNetworkCmd().withName(names.network()).withDriver("bridge").withCheckDuplicate(true)
+                    .withLabels(names.labels("network")).exec();
+        }
         docker.createVolumeCmd().withName(names.buildVolume()).withLabels(names.labels("builds")).exec();
-        predefinedContainer = createPredefinedContainer();
         JobOutcome servicesOutcome = startServices();
         trace.sectionEnd("prepare_executor");
         if (servicesOutcome != null) {
@@ -125,8 +130,11 @@ public final class JobRun {
             return canceled();
         }
 
-        // ---- files the scripts need: the scripts themselves and file variables
+        // ---- the step_script container is created now, not started: every upload goes through it
         List<String> environment = environment(null);
+        String stepContainer = createStageContainer("step-script", Scripts.launcher(paths.tmpDir() + "/step_script"),
+                environment);
+        archiveContainer = stepContainer;
         uploadJobFiles();
 
         // ---- get sources
@@ -174,8 +182,7 @@ public final class JobRun {
         trace.sectionStart("step_script", "Executing \"step_script\" stage of the job script");
         JobOutcome outcome;
         try {
-            int exitCode = runStage("step-script", Scripts.launcher(paths.tmpDir() + "/step_script"), environment,
-                    remaining());
+            int exitCode = runCreated(stepContainer, "step-script", remaining());
             if (control.state() != JobControl.State.RUNNING) {
                 outcome = JobOutcome.canceled("the job was canceled");
             } else if (exitCode == 0) {
@@ -195,8 +202,9 @@ public final class JobRun {
             trace.sectionStart("after_script", "Running after_script");
             trace.line("Running after script...");
             try {
-                int afterExit = runStage("after-script", Scripts.launcher(paths.tmpDir() + "/after_script"),
-                        environment(jobStatus(outcome)), plan.afterScriptTimeout());
+                String afterContainer = createStageContainer("after-script",
+                        Scripts.launcher(paths.tmpDir() + "/after_script"), environment(jobStatus(outcome)));
+                int afterExit = runCreated(afterContainer, "after-script", plan.afterScriptTimeout());
                 if (afterExit != 0) {
                     trace.line("\u001b[0;33mWARNING: after_script failed with exit code " + afterExit
                             + ", ignored\u001b[0;m");
@@ -289,24 +297,14 @@ public final class JobRun {
 
     // ------------------------------------------------------------------ containers
 
-    private String createPredefinedContainer() {
-        return docker.createContainerCmd(plan.image().name()).withName(names.container("predefined"))
-                .withLabels(names.labels("predefined")).withEntrypoint("sh").withCmd("-c", "true")
-                .withHostConfig(hostConfig()).exec().getId();
-    }
-
     private HostConfig hostConfig() {
-        return HostConfig.newHostConfig().withBinds(new Bind(names.buildVolume(), new Volume(BuildPaths.BUILDS_DIR)))
-                .withNetworkMode(names.network());
+        HostConfig config = HostConfig.newHostConfig()
+                .withBinds(new Bind(names.buildVolume(), new Volume(BuildPaths.BUILDS_DIR)));
+        return withNetwork ? config.withNetworkMode(names.network()) : config;
     }
 
-    /**
-     * Runs a stage container to its end and returns its exit code, streaming its output into the trace.
-     *
-     * @throws StageTimeoutException when it outlives {@code timeout} (it is stopped first)
-     */
-    private int runStage(String role, List<String> command, List<String> environment, Duration timeout)
-            throws InterruptedException, StageTimeoutException {
+    /** A stage container, created with the build volume and the job's environment, not started. */
+    private String createStageContainer(String role, List<String> command, List<String> environment) {
         CreateContainerCmd create = docker.createContainerCmd(plan.image().name()).withName(names.container(role))
                 .withLabels(names.labels(role)).withEnv(environment).withWorkingDir(paths.projectDir())
                 .withHostConfig(hostConfig()).withCmd(command);
@@ -318,7 +316,16 @@ public final class JobRun {
         if (plan.image().user() != null && !plan.image().user().isBlank()) {
             create = create.withUser(plan.image().user());
         }
-        String id = create.exec().getId();
+        return create.exec().getId();
+    }
+
+    /**
+     * Starts a created stage container and runs it to its end, streaming its output into the trace; returns its
+     * exit code.
+     *
+     * @throws StageTimeoutException when it outlives {@code timeout} (it is stopped first)
+     */
+    private int runCreated(String id, String role, Duration timeout) throws InterruptedException, StageTimeoutException {
         runningContainer.set(id);
         try {
             if (control.stopRequested() && !"after-script".equals(role)) {
@@ -521,10 +528,9 @@ public final class JobRun {
                 files.put(variable.key(), variable.value().getBytes(StandardCharsets.UTF_8));
             }
         }
-        uploadTar(BuildPaths.BUILDS_DIR, out -> {
-            Archives.writeFiles(out, paths.tmpEntry(), files, 0777);
-        });
-        uploadTar(BuildPaths.BUILDS_DIR, out -> Archives.writeFiles(out, paths.projectEntry(), Map.of(), 0777));
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        files.forEach((name, content) -> entries.put(paths.tmpEntry() + "/" + name, content));
+        uploadTar(BuildPaths.BUILDS_DIR, out -> Archives.writeFiles(out, List.of(paths.projectEntry()), entries, 0777));
     }
 
     // ------------------------------------------------------------------ caches and artifacts
@@ -669,7 +675,7 @@ public final class JobRun {
 
     /** Zips the project files the selection takes, streaming the project's tar from the build volume. */
     private int zipProject(Path zip, Archives.Selection selection) throws IOException {
-        try (InputStream tar = docker.copyArchiveFromContainerCmd(predefinedContainer, paths.projectDir()).exec();
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(archiveContainer, paths.projectDir()).exec();
                 OutputStream out = Files.newOutputStream(zip)) {
             return Archives.tarToZip(tar, out, selection);
         }
@@ -724,7 +730,7 @@ public final class JobRun {
             producer.setDaemon(true);
             producer.start();
             try {
-                docker.copyArchiveToContainerCmd(predefinedContainer).withRemotePath(remoteDir)
+                docker.copyArchiveToContainerCmd(archiveContainer).withRemotePath(remoteDir)
                         .withTarInputStream(in).exec();
             } finally {
                 in.close();
