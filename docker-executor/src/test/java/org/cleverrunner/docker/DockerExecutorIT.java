@@ -120,6 +120,45 @@ class DockerExecutorIT {
     }
 
     @Test
+    void servicePortsAreAwaitedAndADeadServiceOnlyWarnsWithItsLogs() throws Exception {
+        // an image that EXPOSEs 8080, as service images do
+        String exposing = "clever-runner/busybox-exposing:" + RUNNER;
+        String base = docker.createContainerCmd(TestDockerEngine.BUSYBOX).withCmd("true")
+                .withLabels(TestDockerEngine.LABELS).exec().getId();
+        try {
+            docker.commitCmd(base).withRepository("clever-runner/busybox-exposing").withTag(RUNNER)
+                    .withExposedPorts(new com.github.dockerjava.api.model.ExposedPorts(
+                            com.github.dockerjava.api.model.ExposedPort.tcp(8080)))
+                    .exec();
+        } finally {
+            docker.removeContainerCmd(base).withForce(true).exec();
+        }
+        try {
+            String slowStart = "sleep 1; mkdir -p /www; echo up > /www/index.html; exec httpd -f -p 8080 -h /www";
+            List<JobPlan.ServiceSpec> services = List.of(
+                    new JobPlan.ServiceSpec(exposing, List.of("slow"), List.of("sh", "-c"), List.of(slowStart), null,
+                            null),
+                    new JobPlan.ServiceSpec(exposing, List.of("dead"), List.of("sh", "-c"),
+                            List.of("echo 'dead service: config error' >&2; sleep 600"), null, null));
+            DockerExecutor quick = DockerExecutor.builder().serviceWaitTimeout(Duration.ofSeconds(4)).build();
+            JobPlan plan = plan(List.of("wget -qO- http://slow:8080/"), List.of(), List.of(), services);
+            RecordingTrace trace = new RecordingTrace();
+
+            JobOutcome outcome = quick.run(plan, host, new JobContext(trace, null, null, new JobControl()));
+
+            assertThat(outcome.status()).as(trace.text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(trace.text()).contains("Waiting for service slow on port(s) 8080")
+                    .contains("WARNING: Service dead probably didn't start properly")
+                    .contains("dead service: config error")
+                    .doesNotContain("Service slow probably")
+                    .contains("up\n");
+            assertNothingLeft(plan.jobId());
+        } finally {
+            docker.removeImageCmd(exposing).withForce(true).exec();
+        }
+    }
+
+    @Test
     void failingScriptGivesExitCodeAndAfterScriptSeesFailedStatus() throws Exception {
         Run run = run(plan(List.of("echo before", "exit 3", "echo never printed"),
                 List.of("echo \"after_script sees $CI_JOB_STATUS\""), List.of(), List.of()), null, null);
