@@ -118,6 +118,31 @@ class JobTraceTest {
     }
 
     @Test
+    void outputDoesNotDependOnHowTheInputIsSplit() {
+        List<String> secrets = List.of("pass", "password1", "glp");
+        String[] pieces = {"pass", "password1", "glpat-", "glrt-", "gl", "tok3n", "?private_token=", "&X-Amz-Signature=",
+            "a", "=", "&", " ", "\n", "-", "word"};
+        Random random = new Random(4321);
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder text = new StringBuilder();
+            for (int n = random.nextInt(14); n > 0; n--) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String t = text.toString();
+            String whole = run(secrets, t);
+            List<String> writes = new ArrayList<>();
+            int at = 0;
+            while (at < t.length()) {
+                int n = 1 + random.nextInt(6);
+                writes.add(t.substring(at, Math.min(t.length(), at + n)));
+                at += n;
+            }
+            assertThat(run(secrets, writes.toArray(String[]::new))).as("text %s in %s", t, writes).isEqualTo(whole);
+            assertThat(whole).doesNotContain("password1").doesNotContain("glpat-tok3n");
+        }
+    }
+
+    @Test
     void longestSecretWinsAndAdjacentSecretsAreBothMasked() {
         List<String> secrets = List.of("abc", "abcdef");
         assertThat(run(secrets, "abcdef")).isEqualTo("[MASKED]");
