@@ -1,4 +1,7 @@
 /**
- * runner-core: filled in by its own issue; the module exists so that the build and the BOM are complete.
+ * runner-core, the engine. So far: {@link org.cleverrunner.core.JobTrace} (a job's masked, capped log with GitLab
+ * section markers), {@link org.cleverrunner.core.JobPlans} (payload to {@link org.cleverrunner.spi.JobPlan}, with
+ * {@link org.cleverrunner.core.Variables} expansion) and {@link org.cleverrunner.core.CoordinatorArtifactTransfer}.
+ * Polling, admission, lifecycle and the journal come next.
  */
 package org.cleverrunner.core;
