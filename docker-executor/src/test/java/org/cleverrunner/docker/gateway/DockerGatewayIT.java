@@ -88,6 +88,11 @@ class DockerGatewayIT {
         docker.pingCmd().exec();
         assertThat(docker.versionCmd().exec().getApiVersion()).isNotBlank();
         assertThat(docker.inspectImageCmd(BUSYBOX).exec().getId()).startsWith("sha256:");
+        // The engine's own errors come back as they are.
+        assertThatThrownBy(() -> docker.inspectContainerCmd("cr-gw-no-such-container").exec())
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> docker.inspectImageCmd("cr-gw/no-such-image:1").exec())
+                .isInstanceOf(NotFoundException.class);
     }
 
     @Test
@@ -159,6 +164,14 @@ class DockerGatewayIT {
                 assertThat(entry.getName()).isEqualTo("hello.txt");
                 assertThat(tar.readAllBytes()).isEqualTo(content);
             }
+
+            // HEAD archive: the path's stat, in a header, with no body.
+            HttpResponse<String> stat = HTTP.send(HttpRequest.newBuilder(
+                            base.resolve("/v1.41/containers/" + id + "/archive?path=/tmp/hello.txt"))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(stat.statusCode()).isEqualTo(200);
+            assertThat(stat.headers().firstValue("X-Docker-Container-Path-Stat")).isPresent();
 
             docker.startContainerCmd(id).exec();
             assertThat(docker.waitContainerCmd(id).start().awaitStatusCode(30, TimeUnit.SECONDS)).isZero();
