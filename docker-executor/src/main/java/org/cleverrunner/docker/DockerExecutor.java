@@ -99,7 +99,9 @@ public final class DockerExecutor implements Executor {
 
     /** Settings of a {@link DockerExecutor}. */
     public static final class Builder {
-        private Function<Host, DockerClient> connector = DockerClients::connect;
+        // Long responses (logs follow, wait) are re-issued when cut, so an hour per response is plenty.
+        private Function<Host, DockerClient> connector = DockerConnector.builder()
+                .responseTimeout(Duration.ofHours(1)).build()::connect;
         private Duration serviceWaitTimeout = Duration.ofSeconds(30);
         private Duration stopTimeout = Duration.ofSeconds(2);
         private SourceProvider sources = SourceProvider.NONE;

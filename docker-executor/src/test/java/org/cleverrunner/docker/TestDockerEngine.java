@@ -22,24 +22,24 @@ import java.util.concurrent.TimeUnit;
  * (default {@code unix:///var/run/docker.sock}), as {@code scripts/test.sh} provides it.
  * Never skips: an unreachable engine is a test failure that says why.
  */
-final class TestDockerEngine {
+public final class TestDockerEngine {
 
     /** The image {@code scripts/test-env.sh} imports from Debian's busybox-static. */
-    static final String BUSYBOX = "clever-runner/busybox:latest";
+    public static final String BUSYBOX = "clever-runner/busybox:latest";
 
     /** Label put on everything the tests create, so leftovers can be found. */
-    static final Map<String, String> LABELS = Map.of("org.cleverrunner.test", "true");
+    public static final Map<String, String> LABELS = Map.of("org.cleverrunner.test", "true");
 
     private TestDockerEngine() {
     }
 
-    static String dockerHost() {
+    public static String dockerHost() {
         String host = System.getenv("DOCKER_HOST");
         return host == null || host.isBlank() ? "unix:///var/run/docker.sock" : host;
     }
 
     /** A client for the engine, after a successful ping; throws AssertionError with the reason otherwise. */
-    static DockerClient connect() {
+    public static DockerClient connect() {
         String host = dockerHost();
         DockerClient client;
         try {
@@ -68,7 +68,7 @@ final class TestDockerEngine {
     }
 
     /** A name unlikely to clash with anything else on a shared engine. */
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -76,7 +76,7 @@ final class TestDockerEngine {
      * Reads the whole output of a container through the logs API with {@code follow}: a streamed
      * response that ends when the container stops (no attach).
      */
-    static String followLogs(DockerClient client, String containerId, Duration timeout) throws InterruptedException {
+    public static String followLogs(DockerClient client, String containerId, Duration timeout) throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ResultCallback.Adapter<Frame> callback = new ResultCallback.Adapter<>() {
             @Override
@@ -103,7 +103,7 @@ final class TestDockerEngine {
         }
     }
 
-    static void removeContainerQuietly(DockerClient client, String containerId) {
+    public static void removeContainerQuietly(DockerClient client, String containerId) {
         if (containerId == null) {
             return;
         }
@@ -116,7 +116,7 @@ final class TestDockerEngine {
         }
     }
 
-    static void removeNetworkQuietly(DockerClient client, String networkId) {
+    public static void removeNetworkQuietly(DockerClient client, String networkId) {
         if (networkId == null) {
             return;
         }
@@ -129,7 +129,7 @@ final class TestDockerEngine {
         }
     }
 
-    static void closeQuietly(AutoCloseable closeable) {
+    public static void closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();
         } catch (Exception ignored) {

@@ -343,26 +343,62 @@ public final class JobRun {
             }, "logs-" + names.container(role));
             follower.setDaemon(true);
             follower.start();
-            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
-            Integer exitCode;
-            try {
-                exitCode = wait.awaitStatusCode(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-            } catch (DockerClientException e) {
-                if (!String.valueOf(e.getMessage()).contains("timeout")) {
-                    throw e;
-                }
+            Integer exitCode = waitForExit(id, timeout);
+            if (exitCode == null) {
                 stopQuietly(id);
                 follower.join(TimeUnit.SECONDS.toMillis(10));
                 throw new StageTimeoutException(role.replace('-', '_') + " exceeded its timeout of "
                         + humanDuration(timeout));
-            } finally {
-                closeQuietly(wait);
             }
             follower.join(TimeUnit.SECONDS.toMillis(30));
             return exitCode == null ? -1 : exitCode;
         } finally {
             runningContainer.compareAndSet(id, null);
         }
+    }
+
+    /**
+     * The container's exit code, or null when it is still running after {@code timeout}. A wait cut by a proxy is
+     * re-issued; the container's state decides, so no exit is missed.
+     */
+    private Integer waitForExit(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return null;
+            }
+            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            try {
+                return wait.awaitStatusCode(left, TimeUnit.MILLISECONDS);
+            } catch (DockerClientException e) {
+                if (String.valueOf(e.getMessage()).contains("timeout")) {
+                    continue; // the loop checks the deadline
+                }
+                Integer exited = exitCodeIfStopped(id);
+                if (exited != null) {
+                    return exited;
+                }
+            } catch (RuntimeException e) {
+                Integer exited = exitCodeIfStopped(id);
+                if (exited != null) {
+                    return exited;
+                }
+                LOG.debug("wait on {} was cut ({}), waiting again", id, e.toString());
+                Thread.sleep(100);
+            } finally {
+                closeQuietly(wait);
+            }
+        }
+    }
+
+    private Integer exitCodeIfStopped(String id) {
+        var state = docker.inspectContainerCmd(id).exec().getState();
+        if (Boolean.TRUE.equals(state.getRunning())) {
+            return null;
+        }
+        Long code = state.getExitCodeLong();
+        return code == null ? -1 : code.intValue();
     }
 
     private void stopRunningContainer() {
