@@ -98,7 +98,7 @@ final class GitSources {
             return new FetchedSources(dir, false);
         }
         trace.line("Checking out " + revision.substring(0, 8) + " as detached HEAD (ref is "
-                + (spec.ref() == null || spec.ref().isBlank() ? revision.substring(0, 8) : spec.ref()) + ")...");
+                + Inputs.label(spec.ref(), revision.substring(0, 8)) + ")...");
         git.run(dir, List.of("git", "checkout", "-f", "-q", revision));
         if (!settings.cleanFlags().isEmpty()) {
             List<String> clean = new ArrayList<>(List.of("git", "clean"));

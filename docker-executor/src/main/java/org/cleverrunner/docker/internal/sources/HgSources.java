@@ -75,7 +75,7 @@ final class HgSources {
             return new FetchedSources(dir, false);
         }
         trace.line("Checking out " + node.substring(0, 12) + " (ref is "
-                + (spec.ref() == null || spec.ref().isBlank() ? node.substring(0, 12) : spec.ref()) + ")...");
+                + Inputs.label(spec.ref(), node.substring(0, 12)) + ")...");
         hg.run(dir, List.of("hg", "update", "--clean", "-r", node));
         if (!settings.cleanFlags().isEmpty()) {
             // the extension is core in recent hg and is enabled explicitly for older ones

@@ -77,6 +77,16 @@ final class Inputs {
         return dir;
     }
 
+    /** A payload label (the ref) fit for one trace line: no control characters, so no terminal escapes. */
+    static String label(String value, String fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        String shown = value.codePoints().filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
+    }
+
     static String quote(String value) {
         if (value == null) {
             return "(none)";
