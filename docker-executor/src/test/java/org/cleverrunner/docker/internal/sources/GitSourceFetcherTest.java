@@ -39,7 +39,7 @@ class GitSourceFetcherTest {
     @TempDir
     static Path repos;
 
-    private static GitHttpServer server;
+    private static CgiHttpServer server;
     private static String c1;
     private static String c2;
     private static String c3;
@@ -92,7 +92,7 @@ class GitSourceFetcherTest {
             git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
             git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
         }
-        server = new GitHttpServer(root, TOKEN);
+        server = CgiHttpServer.git(root, TOKEN);
     }
 
     @AfterAll

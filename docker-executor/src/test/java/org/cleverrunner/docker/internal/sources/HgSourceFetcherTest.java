@@ -36,12 +36,14 @@ import static org.cleverrunner.docker.internal.sources.Processes.write;
 class HgSourceFetcherTest {
 
     private static final String TOKEN = "glcbt-64_hg-job-token-0123456789";
+    private static final String BAD_TOKEN = "glcbt-64_hg-bad-token-9876543210";
     private static final String TOPIC = "--config=extensions.topic=";
 
     @TempDir
     static Path repos;
 
     private static Process serve;
+    private static CgiHttpServer authenticated;
     private static String base;
     private static String h1;
     private static String stable;
@@ -87,6 +89,7 @@ class HgSourceFetcherTest {
         Matcher port = Pattern.compile("bound to 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(line));
         assertThat(port.find()).as("hg serve said: " + line).isTrue();
         base = "http://127.0.0.1:" + port.group(1) + "/";
+        authenticated = CgiHttpServer.hg(repo, "/group/hg-project", repos, TOKEN);
         Thread drain = new Thread(() -> {
             try {
                 out.transferTo(java.io.Writer.nullWriter());
@@ -100,6 +103,9 @@ class HgSourceFetcherTest {
 
     @AfterAll
     static void stopServe() throws InterruptedException {
+        if (authenticated != null) {
+            authenticated.close();
+        }
         if (serve != null) {
             serve.destroy();
             if (!serve.waitFor(5, TimeUnit.SECONDS)) {
@@ -172,6 +178,36 @@ class HgSourceFetcherTest {
         assertThat(dir.resolve("junk.txt")).doesNotExist();
         assertThat(dir.resolve("a.txt")).hasContent("one");
         assertThat(filesContaining(workRoot, TOKEN)).isEmpty();
+    }
+
+    private static SourceSpec behindAuth(String token, String revision) {
+        String url = authenticated.base().replace("://", "://gitlab-ci-token:" + token + "@") + "/group/hg-project";
+        return new SourceSpec("hg", Secret.of(url), revision, "branch/stable", "branch", List.of(), 0);
+    }
+
+    @Test
+    void usesTheJobTokenWhereTheServerAsksForIt() throws Exception {
+        RecordingTrace trace = new RecordingTrace();
+        Path dir = fetch(behindAuth(TOKEN, stable), trace).directory();
+
+        assertThat(hg(dir, "id", "-i")).isEqualTo(stable.substring(0, 12));
+        assertThat(Files.readString(dir.resolve(".hg/hgrc")))
+                .isEqualTo("[paths]\ndefault = " + authenticated.base() + "/group/hg-project\n");
+        assertThat(trace.text()).doesNotContain(TOKEN);
+        assertThat(filesContaining(workRoot, TOKEN)).isEmpty();
+    }
+
+    @Test
+    void wrongCredentialsFailClearlyWithoutPrintingAnyToken() throws Exception {
+        RecordingTrace trace = new RecordingTrace();
+
+        assertThatThrownBy(() -> fetch(behindAuth(BAD_TOKEN, stable), trace))
+                .isInstanceOf(SourceFetchException.class)
+                .hasMessage("get_sources failed: hg clone exited with 255: abort: authorization failed")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN).doesNotContain(BAD_TOKEN));
+        assertThat(trace.text()).doesNotContain(TOKEN).doesNotContain(BAD_TOKEN);
+        assertThat(filesContaining(workRoot, TOKEN)).isEmpty();
+        assertThat(filesContaining(workRoot, BAD_TOKEN)).isEmpty();
     }
 
     @Test

@@ -11,26 +11,57 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Bare repositories under a root served by {@code git http-backend} (CGI) on 127.0.0.1, behind Basic auth
- * {@code gitlab-ci-token:<token>} as GitLab asks of a job.
+ * A CGI program served on 127.0.0.1 behind Basic auth {@code gitlab-ci-token:<token>}, as GitLab asks of a job:
+ * {@code git http-backend} for bare repositories under a root, or Mercurial's hgweb for one repository.
  */
-final class GitHttpServer implements AutoCloseable {
+final class CgiHttpServer implements AutoCloseable {
 
-    private final Path projectRoot;
+    private final String scriptName;
+    private final List<String> command;
+    private final Map<String, String> cgiEnvironment;
     private final String expectedAuthorization;
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile long delayMillis;
 
-    GitHttpServer(Path projectRoot, String token) throws IOException {
-        this.projectRoot = projectRoot;
+    /** Bare repositories under {@code projectRoot}, at {@code /<path>.git}. */
+    static CgiHttpServer git(Path projectRoot, String token) throws IOException {
+        return new CgiHttpServer(List.of("git", "http-backend"), Map.of("GIT_CONFIG_NOSYSTEM", "1",
+                "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_PROJECT_ROOT", projectRoot.toString(),
+                "GIT_HTTP_EXPORT_ALL", "1"), "", token);
+    }
+
+    /** One Mercurial repository at {@code mountPath}, through hgweb's CGI entry point. */
+    static CgiHttpServer hg(Path repository, String mountPath, Path scratch, String token) throws IOException {
+        Path script = scratch.resolve("hgweb.cgi");
+        Files.writeString(script, "from mercurial import demandimport; demandimport.enable()\n"
+                + "from mercurial.hgweb import hgweb, wsgicgi\n"
+                + "wsgicgi.launch(hgweb(" + pythonBytes(repository.toString()) + ", b'test'))\n");
+        String python = Files.readAllLines(Path.of(Processes.which("hg"))).get(0).replaceFirst("^#!\\s*", "")
+                .split("\\s+")[0];
+        // the python hg itself runs on, which has the mercurial package
+        return new CgiHttpServer(List.of(python, script.toString()), Map.of("HGRCPATH", "", "HGPLAIN", "1"),
+                mountPath, token);
+    }
+
+    private static String pythonBytes(String text) {
+        return "b'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private CgiHttpServer(List<String> command, Map<String, String> cgiEnvironment, String scriptName,
+            String token) throws IOException {
+        this.scriptName = scriptName;
+        this.command = command;
+        this.cgiEnvironment = cgiEnvironment;
         this.expectedAuthorization = "Basic " + Base64.getEncoder()
                 .encodeToString(("gitlab-ci-token:" + token).getBytes(StandardCharsets.UTF_8));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -71,16 +102,24 @@ final class GitHttpServer implements AutoCloseable {
     }
 
     private void cgi(HttpExchange exchange) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("git", "http-backend")
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
         Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("GIT_"));
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", "/dev/null");
-        env.put("GIT_PROJECT_ROOT", projectRoot.toString());
-        env.put("GIT_HTTP_EXPORT_ALL", "1");
+        env.keySet().removeIf(k -> k.startsWith("GIT_") || k.startsWith("HG"));
+        env.putAll(cgiEnvironment);
+        exchange.getRequestHeaders().forEach((name, values) -> env.put(
+                "HTTP_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), String.join(", ", values)));
+        env.put("GATEWAY_INTERFACE", "CGI/1.1");
+        env.put("SERVER_PROTOCOL", "HTTP/1.1");
+        env.put("SERVER_NAME", "127.0.0.1");
+        env.put("SERVER_PORT", Integer.toString(server.getAddress().getPort()));
+        String path = exchange.getRequestURI().getPath();
+        if (!path.startsWith(scriptName)) {
+            exchange.sendResponseHeaders(404, -1);
+            return;
+        }
+        env.put("SCRIPT_NAME", scriptName);
         env.put("REQUEST_METHOD", exchange.getRequestMethod());
-        env.put("PATH_INFO", exchange.getRequestURI().getPath());
+        env.put("PATH_INFO", path.substring(scriptName.length()));
         env.put("QUERY_STRING", exchange.getRequestURI().getRawQuery() == null ? ""
                 : exchange.getRequestURI().getRawQuery());
         env.put("REMOTE_USER", "gitlab-ci-token");
