@@ -15,6 +15,9 @@
 #      managed containerd under that exec root). It is stopped and the directory removed on exit.
 # If none of these gives an engine, this script fails with the reason; it never skips silently.
 #
+# Also, when missing: git, mercurial and mercurial-evolve (hg's topic extension), which the source
+# fetcher's tests run against real repositories served on loopback.
+#
 # Then, only when missing: clever-runner/busybox:latest (also tagged busybox:latest) imported from
 # Debian's busybox-static, verified by `echo ok` and by two containers talking by network alias.
 #
@@ -193,6 +196,21 @@ _cr_ensure_engine() {
   _cr_start_private_dockerd
 }
 
+# git and hg (with evolve's topic extension) for the source fetcher and its tests.
+_cr_ensure_vcs_tools() {
+  local missing=()
+  command -v git >/dev/null 2>&1 || missing+=(git)
+  command -v hg >/dev/null 2>&1 || missing+=(mercurial)
+  if ! HGRCPATH= hg --config extensions.topic= topic --help >/dev/null 2>&1; then
+    missing+=(mercurial-evolve)
+  fi
+  if ((${#missing[@]} > 0)); then
+    _cr_apt_install "${missing[@]}"
+  fi
+  HGRCPATH= hg --config extensions.topic= topic --help >/dev/null 2>&1 \
+    || _cr_die "hg with the topic extension is still unavailable after installing ${missing[*]}"
+}
+
 _cr_image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 _cr_build_busybox_image() {
@@ -273,6 +291,7 @@ cr_run() {
 
 cr_test_env_setup() {
   local start=$SECONDS
+  _cr_ensure_vcs_tools
   _cr_ensure_engine
   _cr_build_busybox_image
   if [[ ${CLEVER_RUNNER_SKIP_ENV_CHECK:-0} != 1 ]]; then

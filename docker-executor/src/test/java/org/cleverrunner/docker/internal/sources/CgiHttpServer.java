@@ -1,0 +1,187 @@
+package org.cleverrunner.docker.internal.sources;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A CGI program served on 127.0.0.1 behind Basic auth {@code gitlab-ci-token:<token>}, as GitLab asks of a job:
+ * {@code git http-backend} for bare repositories under a root, or Mercurial's hgweb for one repository.
+ */
+final class CgiHttpServer implements AutoCloseable {
+
+    private final String scriptName;
+    private final List<String> command;
+    private final Map<String, String> cgiEnvironment;
+    private final String expectedAuthorization;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private volatile long delayMillis;
+
+    /** Bare repositories under {@code projectRoot}, at {@code /<path>.git}. */
+    static CgiHttpServer git(Path projectRoot, String token) throws IOException {
+        return new CgiHttpServer(List.of("git", "http-backend"), Map.of("GIT_CONFIG_NOSYSTEM", "1",
+                "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_PROJECT_ROOT", projectRoot.toString(),
+                "GIT_HTTP_EXPORT_ALL", "1"), "", token);
+    }
+
+    /** One Mercurial repository at {@code mountPath}, through hgweb's CGI entry point. */
+    static CgiHttpServer hg(Path repository, String mountPath, Path scratch, String token) throws IOException {
+        Path script = scratch.resolve("hgweb.cgi");
+        Files.writeString(script, "from mercurial import demandimport; demandimport.enable()\n"
+                + "from mercurial.hgweb import hgweb, wsgicgi\n"
+                + "wsgicgi.launch(hgweb(" + pythonBytes(repository.toString()) + ", b'test'))\n");
+        String python = Files.readAllLines(Path.of(Processes.which("hg"))).get(0).replaceFirst("^#!\\s*", "")
+                .split("\\s+")[0];
+        // the python hg itself runs on, which has the mercurial package
+        return new CgiHttpServer(List.of(python, script.toString()), Map.of("HGRCPATH", "", "HGPLAIN", "1"),
+                mountPath, token);
+    }
+
+    private static String pythonBytes(String text) {
+        return "b'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private CgiHttpServer(List<String> command, Map<String, String> cgiEnvironment, String scriptName,
+            String token) throws IOException {
+        this.scriptName = scriptName;
+        this.command = command;
+        this.cgiEnvironment = cgiEnvironment;
+        this.expectedAuthorization = "Basic " + Base64.getEncoder()
+                .encodeToString(("gitlab-ci-token:" + token).getBytes(StandardCharsets.UTF_8));
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread thread = new Thread(r, "git-http-backend");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** {@code http://127.0.0.1:port} */
+    String base() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Makes every request wait this long first (to stop a fetch mid-way). */
+    void delay(long millis) {
+        delayMillis = millis;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (delayMillis > 0) {
+                Thread.sleep(delayMillis);
+            }
+            if (!expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"GitLab\"");
+                exchange.sendResponseHeaders(401, -1);
+                return;
+            }
+            cgi(exchange);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void cgi(HttpExchange exchange) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("GIT_") || k.startsWith("HG"));
+        env.putAll(cgiEnvironment);
+        exchange.getRequestHeaders().forEach((name, values) -> env.put(
+                "HTTP_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), String.join(", ", values)));
+        env.put("GATEWAY_INTERFACE", "CGI/1.1");
+        env.put("SERVER_PROTOCOL", "HTTP/1.1");
+        env.put("SERVER_NAME", "127.0.0.1");
+        env.put("SERVER_PORT", Integer.toString(server.getAddress().getPort()));
+        String path = exchange.getRequestURI().getPath();
+        if (!path.startsWith(scriptName)) {
+            exchange.sendResponseHeaders(404, -1);
+            return;
+        }
+        env.put("SCRIPT_NAME", scriptName);
+        env.put("REQUEST_METHOD", exchange.getRequestMethod());
+        env.put("PATH_INFO", path.substring(scriptName.length()));
+        env.put("QUERY_STRING", exchange.getRequestURI().getRawQuery() == null ? ""
+                : exchange.getRequestURI().getRawQuery());
+        env.put("REMOTE_USER", "gitlab-ci-token");
+        env.put("REMOTE_ADDR", "127.0.0.1");
+        putHeader(exchange, env, "Content-Type", "CONTENT_TYPE");
+        putHeader(exchange, env, "Content-Length", "CONTENT_LENGTH");
+        putHeader(exchange, env, "Content-Encoding", "HTTP_CONTENT_ENCODING");
+        putHeader(exchange, env, "Git-Protocol", "GIT_PROTOCOL");
+        Process process = builder.start();
+        Thread body = new Thread(() -> {
+            try (OutputStream in = process.getOutputStream(); InputStream request = exchange.getRequestBody()) {
+                request.transferTo(in);
+            } catch (IOException ignored) {
+                // the backend stopped reading: its answer says why
+            }
+        });
+        body.setDaemon(true);
+        body.start();
+        try (InputStream out = new BufferedInputStream(process.getInputStream())) {
+            int status = 200;
+            String header;
+            while (!(header = readLine(out)).isEmpty()) {
+                int colon = header.indexOf(':');
+                String name = header.substring(0, colon).trim();
+                String value = header.substring(colon + 1).trim();
+                if (name.equalsIgnoreCase("Status")) {
+                    status = Integer.parseInt(value.split(" ")[0]);
+                } else {
+                    exchange.getResponseHeaders().add(name, value);
+                }
+            }
+            exchange.sendResponseHeaders(status, 0);
+            try (OutputStream response = exchange.getResponseBody()) {
+                out.transferTo(response);
+            }
+        } finally {
+            process.waitFor();
+            body.join(1_000);
+        }
+    }
+
+    private static void putHeader(HttpExchange exchange, Map<String, String> env, String header, String variable) {
+        String value = exchange.getRequestHeaders().getFirst(header);
+        if (value != null) {
+            env.put(variable, value);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                line.write(b);
+            }
+        }
+        return line.toString(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
