@@ -2,6 +2,7 @@ package org.cleverrunner.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -32,7 +33,8 @@ public final class DockerExecutor implements Executor {
 
     private DockerExecutor(Builder builder) {
         this.connector = builder.connector;
-        this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout, builder.sources,
+        this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
+                SourceProvider.onHost(builder.sourcesWorkRoot),
                 builder.clock, builder.runnerVersion);
     }
 
@@ -104,7 +106,7 @@ public final class DockerExecutor implements Executor {
                 .responseTimeout(Duration.ofHours(1)).build()::connect;
         private Duration serviceWaitTimeout = Duration.ofSeconds(30);
         private Duration stopTimeout = Duration.ofSeconds(2);
-        private SourceProvider sources = SourceProvider.NONE;
+        private Path sourcesWorkRoot = Path.of(System.getProperty("java.io.tmpdir"), "clever-runner-sources");
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
 
@@ -129,9 +131,12 @@ public final class DockerExecutor implements Executor {
             return this;
         }
 
-        /** Fetches jobs' sources on the runner host; without one, only GIT_STRATEGY=none jobs run. */
-        public Builder sources(SourceProvider sources) {
-            this.sources = Objects.requireNonNull(sources, "sources");
+        /**
+         * Where the runner host keeps the jobs' Git and Mercurial working copies (reused by GIT_STRATEGY=fetch)
+         * before they are streamed into each job's build volume.
+         */
+        public Builder sourcesWorkRoot(Path workRoot) {
+            this.sourcesWorkRoot = Objects.requireNonNull(workRoot, "sourcesWorkRoot");
             return this;
         }
 

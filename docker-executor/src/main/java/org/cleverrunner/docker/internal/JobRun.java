@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
+import org.cleverrunner.docker.internal.sources.SourceFetchException;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.JobContext;
 import org.cleverrunner.spi.JobControl;
@@ -147,9 +148,12 @@ public final class JobRun {
                 uploadTar(paths.parentDir(), out -> Archives.writeDirectory(out, fetched.directory(), paths.leafName(),
                         relative -> false));
             }
-        } catch (RuntimeException e) {
+        } catch (SourceFetchException e) {
             trace.sectionEnd("get_sources");
-            return failed(JobOutcome.FailureKind.SCRIPT_FAILURE, null, "get_sources failed: " + oneLine(e));
+            if (control.stopRequested()) {
+                return canceled();
+            }
+            return failed(JobOutcome.FailureKind.SCRIPT_FAILURE, null, oneLine(e));
         }
         trace.sectionEnd("get_sources");
         if (control.stopRequested()) {

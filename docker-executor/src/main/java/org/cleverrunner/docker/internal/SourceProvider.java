@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.cleverrunner.spi.JobControl;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.docker.internal.sources.FetchedSources;
+import org.cleverrunner.docker.internal.sources.SourceFetcher;
 import org.cleverrunner.spi.Trace;
 
 /** Fetches a job's sources on the runner host, into a directory the executor then streams into the build volume. */
@@ -23,12 +25,22 @@ public interface SourceProvider {
         }
     }
 
-    /** Fails any job that asks for sources: for hosts and tests without a VCS. */
-    SourceProvider NONE = (plan, trace, control) -> {
-        if (!"none".equals(plan.variable("GIT_STRATEGY").orElse(""))) {
-            throw new IllegalStateException("no source fetcher is configured; set GIT_STRATEGY=none");
-        }
-        trace.line("Skipping Git repository setup");
-        return Fetched.none();
-    };
+    /**
+     * Git and Mercurial working copies under {@code workRoot} on the runner host, with the list of tracked files
+     * when a cache or artifact rule asks for untracked files.
+     */
+    static SourceProvider onHost(Path workRoot) {
+        SourceFetcher fetcher = new SourceFetcher(workRoot);
+        return (plan, trace, control) -> {
+            FetchedSources fetched = fetcher.fetch(plan, trace, control);
+            if (fetched.empty()) {
+                return Fetched.none();
+            }
+            boolean wantsUntracked = plan.caches().stream().anyMatch(JobPlan.CacheRule::untracked)
+                    || plan.artifacts().stream().anyMatch(JobPlan.ArtifactRule::untracked);
+            Set<String> tracked = wantsUntracked ? TrackedFiles.list(fetched.directory(), plan.sources().vcs())
+                    : Set.of();
+            return new Fetched(fetched.directory(), tracked);
+        };
+    }
 }

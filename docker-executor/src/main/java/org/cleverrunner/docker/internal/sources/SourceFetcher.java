@@ -45,13 +45,17 @@ public final class SourceFetcher {
     /** Fetches plan.sources() per the job's GIT_* variables into a working copy and returns it. */
     public FetchedSources fetch(JobPlan plan, Trace trace, JobControl control)
             throws SourceFetchException, InterruptedException {
-        SourceSpec spec = plan.sources();
-        if (spec == null) {
-            throw new SourceFetchException("get_sources failed: the job has no sources");
-        }
         // all checks before anything is created or run
         GitSettings settings = GitSettings.of(plan);
         Path dir = Inputs.workingCopy(workRoot, plan.runnerId(), plan.projectPath());
+        SourceSpec spec = plan.sources();
+        if (spec == null) {
+            if (settings.strategy() == GitSettings.Strategy.NONE) {
+                trace.line("Skipping Git repository setup");
+                return new FetchedSources(emptyDirectory(dir), true);
+            }
+            throw new SourceFetchException("get_sources failed: the job has no sources");
+        }
         String vcs = spec.vcs().toLowerCase(Locale.ROOT);
         if (!vcs.equals("git") && !vcs.equals("hg")) {
             throw new SourceFetchException("get_sources failed: unknown repository type " + Inputs.quote(spec.vcs())
