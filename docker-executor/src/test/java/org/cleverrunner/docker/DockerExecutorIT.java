@@ -230,6 +230,28 @@ class DockerExecutorIT {
     }
 
     @Test
+    void interruptingTheExecutorThreadStillRemovesEverything() throws Exception {
+        JobPlan plan = plan(List.of("sleep 300"), List.of(), List.of(),
+                List.of(JobPlan.ServiceSpec.of("busybox:latest", "idle")));
+        RecordingTrace trace = new RecordingTrace();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
+                    new JobContext(trace, null, null, new JobControl())));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            outcome.cancel(true); // interrupts the executor's thread
+            thread.shutdown();
+            assertThat(thread.awaitTermination(15, TimeUnit.SECONDS)).as("the run ended after the interrupt").isTrue();
+            assertNothingLeft(plan.jobId());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
     void gracefulCancelStillRunsAfterScript() throws Exception {
         JobPlan plan = plan(List.of("sleep 300"), List.of("echo \"after sees $CI_JOB_STATUS\""), List.of(), List.of());
         RecordingTrace trace = new RecordingTrace();

@@ -376,6 +376,10 @@ public final class JobRun {
             try {
                 return wait.awaitStatusCode(left, TimeUnit.MILLISECONDS);
             } catch (DockerClientException e) {
+                if (e.getCause() instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+                    // docker-java wraps the interruption; the executor's caller wants it back
+                    throw new InterruptedException("interrupted while waiting for " + id);
+                }
                 if (String.valueOf(e.getMessage()).contains("timeout")) {
                     continue; // the loop checks the deadline
                 }
@@ -503,6 +507,9 @@ public final class JobRun {
             }
             warnServiceDown(serviceId, alias, "its health check failed");
         } catch (DockerClientException e) {
+            if (e.getCause() instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while waiting for service " + alias);
+            }
             warnServiceDown(serviceId, alias, "no answer within " + humanDuration(settings.serviceWaitTimeout()));
         } finally {
             closeQuietly(wait);
