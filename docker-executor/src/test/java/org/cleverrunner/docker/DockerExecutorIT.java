@@ -208,12 +208,7 @@ class DockerExecutorIT {
         JobControl control = new JobControl();
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
-                    new JobContext(trace, null, null, control)));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Future<JobOutcome> outcome = startUntil(thread, plan, trace, control, "$ sleep 300");
             assertThat(trace.text()).contains("$ sleep 300");
             Thread.sleep(300);
             long canceledAt = System.nanoTime();
@@ -236,12 +231,7 @@ class DockerExecutorIT {
         RecordingTrace trace = new RecordingTrace();
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
-                    new JobContext(trace, null, null, new JobControl())));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Future<JobOutcome> outcome = startUntil(thread, plan, trace, new JobControl(), "$ sleep 300");
             outcome.cancel(true); // interrupts the executor's thread
             thread.shutdown();
             assertThat(thread.awaitTermination(15, TimeUnit.SECONDS)).as("the run ended after the interrupt").isTrue();
@@ -258,12 +248,7 @@ class DockerExecutorIT {
         JobControl control = new JobControl();
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
-                    new JobContext(trace, null, null, control)));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!trace.text().contains("$ sleep 300") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Future<JobOutcome> outcome = startUntil(thread, plan, trace, control, "$ sleep 300");
             control.cancel();
             JobOutcome result = outcome.get(20, TimeUnit.SECONDS);
             assertThat(result.status()).isEqualTo(JobOutcome.Status.CANCELED);
@@ -272,6 +257,19 @@ class DockerExecutorIT {
         } finally {
             thread.shutdownNow();
         }
+    }
+
+    /** Starts the job on {@code thread} and returns once its log shows {@code marker}. */
+    static Future<JobOutcome> startUntil(ExecutorService thread, JobPlan plan, RecordingTrace trace,
+            JobControl control, String marker) throws InterruptedException {
+        Future<JobOutcome> outcome = thread.submit(() -> executor.run(plan, host,
+                new JobContext(trace, null, null, control)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!trace.text().contains(marker) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(trace.text()).contains(marker);
+        return outcome;
     }
 
     @Test
