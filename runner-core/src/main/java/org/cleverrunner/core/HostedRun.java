@@ -1,0 +1,71 @@
+package org.cleverrunner.core;
+
+import java.time.Duration;
+import java.util.Map;
+import org.cleverrunner.spi.Executor;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.HostProvisioningException;
+import org.cleverrunner.spi.HostRequest;
+import org.cleverrunner.spi.JobContext;
+import org.cleverrunner.spi.JobOutcome;
+import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.Provisioner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job on one lent host: acquire a host from the provisioner, run the job there with the executor, release
+ * the host whatever happened. The engine's workers and {@code clever-runner exec} both go through here.
+ */
+public final class HostedRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostedRun.class);
+
+    /** Told when the host is acquired and released, e.g. to journal it. */
+    public interface HostEvents {
+        HostEvents NONE = new HostEvents() {
+        };
+
+        default void acquired(Host host, Duration provisioning) {
+        }
+
+        default void released(Host host) {
+        }
+    }
+
+    private HostedRun() {
+    }
+
+    /** The variable that names the size of host a job wants. */
+    public static final String FLAVOR_VARIABLE = "CI_CLEVER_CLOUD_FLAVOR";
+
+    public static JobOutcome run(JobPlan plan, Provisioner provisioner, Executor executor, JobContext context,
+            HostEvents events) throws InterruptedException {
+        HostRequest request = new HostRequest(plan.runnerId(), plan.jobId(),
+                plan.variable(FLAVOR_VARIABLE).filter(flavor -> !flavor.isBlank()).orElse(null),
+                Map.of("job", Long.toString(plan.jobId())));
+        long started = System.nanoTime();
+        Host host;
+        try {
+            host = provisioner.acquire(request);
+        } catch (HostProvisioningException e) {
+            context.trace().line("\u001b[31;1mERROR: Job failed (system failure): no host for this job: "
+                    + e.getMessage() + "\u001b[0;m");
+            return JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.getMessage());
+        }
+        events.acquired(host, Duration.ofNanos(System.nanoTime() - started));
+        try {
+            if (context.control().state() == org.cleverrunner.spi.JobControl.State.ABORTED) {
+                return JobOutcome.canceled("the job was canceled while its host was provisioned");
+            }
+            return executor.run(plan, host, context);
+        } finally {
+            try {
+                provisioner.release(host);
+            } catch (RuntimeException e) {
+                LOG.warn("releasing host {} of job {} failed: {}", host.id(), plan.jobId(), e.toString());
+            }
+            events.released(host);
+        }
+    }
+}
