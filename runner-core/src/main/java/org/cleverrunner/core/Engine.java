@@ -1,0 +1,397 @@
+package org.cleverrunner.core;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.cleverrunner.coordinator.CoordinatorClient;
+import org.cleverrunner.coordinator.CoordinatorException;
+import org.cleverrunner.coordinator.JobState;
+import org.cleverrunner.coordinator.JobUpdate;
+import org.cleverrunner.coordinator.RunnerInfo;
+import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.Executor;
+import org.cleverrunner.spi.ExecutorFactory;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.Provisioner;
+import org.cleverrunner.spi.ProvisionerFactory;
+import org.cleverrunner.spi.Providers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner service: for each configured runner, asks its coordinator for jobs (long polling, within
+ * {@code concurrent} and the runner's {@code limit}), runs each job on a host its provisioner lends with its
+ * executor, streams the job's log back, reports the final state, and gives the host back. Survives any job's
+ * failure, records what it holds in a journal, cleans up after a crash on its next start, and shuts down
+ * gracefully.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final EngineSettings settings;
+    private final EngineListener listener;
+    private final Clock clock;
+    private final ClassLoader classLoader;
+    private final Executor executorOverride;
+    private final Provisioner provisionerOverride;
+    private final CacheStore cacheStore;
+    private final String version;
+    private final String systemId;
+    private final Duration traceInterval;
+    private final Journal journal;
+    private final Semaphore concurrent;
+    private final Set<JobWorker> running = ConcurrentHashMap.newKeySet();
+    private final List<RunnerLoop> loops = new ArrayList<>();
+    private final Map<String, Provisioner> provisioners = new ConcurrentHashMap<>();
+    private final Map<String, Executor> executors = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService pumps;
+    private volatile boolean accepting;
+    private volatile boolean stopping;
+
+    private Engine(Builder builder) {
+        this.settings = builder.settings;
+        this.listener = builder.listener;
+        this.clock = builder.clock;
+        this.classLoader = builder.classLoader;
+        this.executorOverride = builder.executor;
+        this.provisionerOverride = builder.provisioner;
+        this.cacheStore = builder.cacheStore;
+        this.version = builder.version;
+        this.systemId = builder.systemId;
+        this.traceInterval = builder.traceInterval;
+        this.journal = new Journal(settings.journalFile());
+        this.concurrent = new Semaphore(settings.concurrent(), true);
+        this.pumps = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "trace-pump");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Resolves every runner's executor and provisioner (failing now, naming the id, when one is missing), cleans
+     * up what a previous run left in the journal, then starts polling.
+     */
+    public synchronized Engine start() {
+        if (accepting) {
+            return this;
+        }
+        for (RunnerSettings runner : settings.runners()) {
+            executorFor(runner);
+            provisionerFor(runner);
+        }
+        recover();
+        accepting = true;
+        for (RunnerSettings runner : settings.runners()) {
+            RunnerLoop loop = new RunnerLoop(this, runner, client(runner));
+            loops.add(loop);
+            loop.start();
+            LOG.info("runner {} polling {} (executor {}, provisioner {}, limit {})", runner.name(), runner.url(),
+                    runner.executor(), runner.provisioner(), runner.limit() == 0 ? "none" : runner.limit());
+        }
+        return this;
+    }
+
+    /** Jobs running now. */
+    public int runningJobs() {
+        return running.size();
+    }
+
+    /** False once a shutdown has begun. */
+    public boolean isHealthy() {
+        return accepting && !stopping;
+    }
+
+    /**
+     * Graceful shutdown: stop taking jobs, let running ones finish for up to the configured time, then cancel what
+     * remains (after_script is skipped, hosts are released) and report it as interrupted.
+     */
+    public void shutdown() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            accepting = false;
+        }
+        LOG.info("shutting down: no new jobs; waiting up to {} for {} running job(s)", settings.shutdownTimeout(),
+                running.size());
+        loops.forEach(RunnerLoop::stop);
+        if (!awaitIdle(settings.shutdownTimeout())) {
+            LOG.warn("{} job(s) still running after {}: canceling them", running.size(), settings.shutdownTimeout());
+            running.forEach(JobWorker::interruptForShutdown);
+            awaitIdle(Duration.ofSeconds(60));
+        }
+        pumps.shutdownNow();
+        executors.values().forEach(Executor::close);
+        provisioners.values().forEach(Provisioner::close);
+        LOG.info("stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    /** Waits until no job runs; false on timeout. */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!running.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return running.isEmpty();
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ for the loops and workers (package-private)
+
+    boolean accepting() {
+        return accepting;
+    }
+
+    Semaphore concurrent() {
+        return concurrent;
+    }
+
+    EngineSettings settings() {
+        return settings;
+    }
+
+    EngineListener listener() {
+        return listener;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    ScheduledExecutorService pumps() {
+        return pumps;
+    }
+
+    CacheStore cacheStore() {
+        return cacheStore;
+    }
+
+    String version() {
+        return version;
+    }
+
+    String systemId() {
+        return systemId;
+    }
+
+    Duration traceInterval() {
+        return traceInterval;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    void register(JobWorker worker) {
+        running.add(worker);
+    }
+
+    void unregister(JobWorker worker) {
+        running.remove(worker);
+    }
+
+    Executor executorFor(RunnerSettings runner) {
+        if (executorOverride != null) {
+            return executorOverride;
+        }
+        return executors.computeIfAbsent(runner.name(), name -> Providers.select(ExecutorFactory.class, null,
+                runner.executor(), "docker", classLoader).create(runner.executorSettings()));
+    }
+
+    Provisioner provisionerFor(RunnerSettings runner) {
+        if (provisionerOverride != null) {
+            return provisionerOverride;
+        }
+        return provisioners.computeIfAbsent(runner.name(), name -> Providers.select(ProvisionerFactory.class, null,
+                runner.provisioner(), LocalDockerProvisionerFactory.ID, classLoader)
+                .create(runner.provisionerSettings()));
+    }
+
+    CoordinatorClient client(RunnerSettings runner) {
+        return CoordinatorClient.builder().url(runner.url()).tls(runner.tls())
+                .runnerInfo(RunnerInfo.defaults().withExecutor(runner.executor(), "bash"))
+                .readTimeout(RunnerSettings.LONG_POLL_ALLOWANCE).build();
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /**
+     * After a crash: removes what the dead run left on each recorded host and gives the host back, then fails each
+     * recorded job with a line saying why, so nothing stays pending or billed.
+     */
+    private void recover() {
+        Journal.State previous = Journal.read(settings.journalFile());
+        if (previous.isEmpty()) {
+            return;
+        }
+        LOG.warn("the journal holds {} job(s) and {} host(s) from a run that did not stop cleanly: cleaning up",
+                previous.jobs().size(), previous.hosts().size());
+        for (Journal.HostEntry entry : previous.hosts()) {
+            RunnerSettings runner = runner(entry.runner());
+            if (runner == null) {
+                LOG.warn("host {} belongs to runner {}, which is no longer configured", entry.hostId(), entry.runner());
+                continue;
+            }
+            Host host = new Host(entry.hostId(), URI.create(entry.endpoint()), null, null, entry.attributes());
+            try {
+                executorFor(runner).sweep(host, runner.shortId());
+            } catch (RuntimeException e) {
+                LOG.warn("cleaning host {} failed: {}", entry.hostId(), e.toString());
+            }
+            try {
+                provisionerFor(runner).release(host);
+            } catch (RuntimeException e) {
+                LOG.warn("releasing host {} failed: {}", entry.hostId(), e.toString());
+            }
+        }
+        for (Journal.JobEntry entry : previous.jobs()) {
+            failAbandonedJob(entry);
+        }
+        journal.clear();
+    }
+
+    private void failAbandonedJob(Journal.JobEntry entry) {
+        RunnerSettings runner = runner(entry.runner());
+        String url = runner != null ? runner.url() : entry.url();
+        try {
+            CoordinatorClient client = CoordinatorClient.builder().url(url).tls(runner == null ? null : runner.tls())
+                    .build();
+            byte[] line = ("\n\u001b[31;1mERROR: Job failed (system failure): the runner stopped while this job"
+                    + " ran (it was killed or crashed); its containers and host were removed when it restarted"
+                    + "\u001b[0;m\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var patch = client.patchTrace(entry.jobId(), entry.jobToken(), 0, line, 0, line.length);
+            if (patch.outcome() == org.cleverrunner.coordinator.TracePatchResult.Outcome.RANGE_MISMATCH) {
+                client.patchTrace(entry.jobId(), entry.jobToken(), patch.offset(), line, 0, line.length);
+            }
+            client.updateJob(entry.jobId(), entry.jobToken(), new JobUpdate(JobState.FAILED,
+                    org.cleverrunner.coordinator.FailureReason.RUNNER_SYSTEM_FAILURE, null, null, 0));
+            LOG.warn("job {} of runner {} was abandoned by the previous run: reported as failed", entry.jobId(),
+                    entry.runner());
+        } catch (CoordinatorException | IllegalArgumentException e) {
+            LOG.warn("job {} of runner {} could not be reported as failed: {}", entry.jobId(), entry.runner(),
+                    e.getMessage());
+        }
+    }
+
+    private RunnerSettings runner(String name) {
+        return settings.runners().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Settings of an {@link Engine}. */
+    public static final class Builder {
+        private EngineSettings settings;
+        private EngineListener listener = EngineListener.NONE;
+        private Clock clock = Clock.systemUTC();
+        private ClassLoader classLoader = Engine.class.getClassLoader();
+        private Executor executor;
+        private Provisioner provisioner;
+        private CacheStore cacheStore;
+        private String version = "dev";
+        private String systemId;
+        private Duration traceInterval = Duration.ofSeconds(3);
+
+        private Builder() {
+        }
+
+        public Builder settings(EngineSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        public Builder listener(EngineListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where executors and provisioners are discovered (ServiceLoader). */
+        public Builder classLoader(ClassLoader classLoader) {
+            this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
+            return this;
+        }
+
+        /** An executor given in code, used by every runner instead of the configured one. */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /** A provisioner given in code, used by every runner instead of the configured one. */
+        public Builder provisioner(Provisioner provisioner) {
+            this.provisioner = provisioner;
+            return this;
+        }
+
+        public Builder cacheStore(CacheStore cacheStore) {
+            this.cacheStore = cacheStore;
+            return this;
+        }
+
+        /** Shown in job logs and sent as the runner's version. */
+        public Builder version(String version) {
+            this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** This machine's runner-manager id ({@code s_…} or {@code r_…}). */
+        public Builder systemId(String systemId) {
+            this.systemId = systemId;
+            return this;
+        }
+
+        /** How often a job's new log output is sent until the coordinator asks otherwise (default 3 s). */
+        public Builder traceInterval(Duration interval) {
+            this.traceInterval = Objects.requireNonNull(interval, "traceInterval");
+            return this;
+        }
+
+        public Engine build() {
+            Objects.requireNonNull(settings, "settings");
+            if (settings.runners().isEmpty()) {
+                throw new IllegalArgumentException("no runner configured: register one first");
+            }
+            return new Engine(this);
+        }
+    }
+
+    static long millis(Duration duration) {
+        return TimeUnit.NANOSECONDS.toMillis(duration.toNanos());
+    }
+}

@@ -1,0 +1,298 @@
+package org.cleverrunner.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.cleverrunner.coordinator.CoordinatorClient;
+import org.cleverrunner.coordinator.CoordinatorException;
+import org.cleverrunner.coordinator.FailureReason;
+import org.cleverrunner.coordinator.JobState;
+import org.cleverrunner.coordinator.JobUpdate;
+import org.cleverrunner.coordinator.JobUpdateResult;
+import org.cleverrunner.coordinator.TraceBuffer;
+import org.cleverrunner.coordinator.TracePatchResult;
+import org.cleverrunner.coordinator.TraceUploader;
+import org.cleverrunner.coordinator.payload.JobPayload;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.JobContext;
+import org.cleverrunner.spi.JobControl;
+import org.cleverrunner.spi.JobOutcome;
+import org.cleverrunner.spi.JobPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job, on its own thread, from confirmation to final update. Nothing it meets can kill the engine: every
+ * failure ends as a failed job (runner_system_failure) with a line in its log, and the slot, the host and the
+ * journal entries are always given back.
+ */
+final class JobWorker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
+
+    private final Engine engine;
+    private final RunnerSettings runner;
+    private final CoordinatorClient client;
+    private final JobPayload job;
+    private final Runnable releaseSlot;
+    private final JobControl control = new JobControl();
+    private final TraceBuffer buffer = new TraceBuffer();
+    private volatile boolean interruptedByShutdown;
+    private volatile Thread thread;
+
+    JobWorker(Engine engine, RunnerSettings runner, CoordinatorClient client, JobPayload job, Runnable releaseSlot) {
+        this.engine = engine;
+        this.runner = runner;
+        this.client = client;
+        this.job = job;
+        this.releaseSlot = releaseSlot;
+    }
+
+    void start() {
+        engine.register(this);
+        thread = new Thread(this::run, "job-" + runner.name() + "-" + job.id());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The engine's grace time is over: abort the job, which is then reported as interrupted. */
+    void interruptForShutdown() {
+        interruptedByShutdown = true;
+        control.abort();
+    }
+
+    private void run() {
+        long started = System.nanoTime();
+        JobOutcome outcome = null;
+        boolean confirmed = false;
+        try {
+            JobUpdateResult ack = client.updateJob(job.id(), job.token(), JobUpdate.running());
+            if (ack.outcome() != JobUpdateResult.Outcome.ACCEPTED
+                    && ack.outcome() != JobUpdateResult.Outcome.CANCEL_REQUESTED) {
+                LOG.warn("runner {}: job {} could not be confirmed ({}), dropped", runner.name(), job.id(),
+                        ack.outcome());
+                return;
+            }
+            confirmed = true;
+            engine.journal().jobStarted(new Journal.JobEntry(runner.name(), runner.url(), job.id(), job.token(),
+                    engine.clock().instant()));
+            engine.listener().jobAcquired(runner.name(), job.id());
+            LOG.info("runner {}: job {} ({}) started", runner.name(), job.id(),
+                    job.jobInfo() == null ? "?" : job.jobInfo().name());
+            outcome = execute(ack.outcome() == JobUpdateResult.Outcome.CANCEL_REQUESTED);
+        } catch (CoordinatorException e) {
+            LOG.warn("runner {}: job {}: the coordinator failed: {}", runner.name(), job.id(), e.getMessage());
+            engine.listener().coordinatorError(runner.name(), "update_job");
+        } catch (RuntimeException | Error e) {
+            LOG.error("runner {}: job {} failed inside the runner", runner.name(), job.id(), e);
+            if (confirmed) {
+                outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.toString());
+                report(outcome, "\n\u001b[31;1mERROR: Job failed (system failure): " + e.getClass().getSimpleName()
+                        + "\u001b[0;m\n");
+            }
+        } finally {
+            if (confirmed) {
+                engine.journal().jobEnded(runner.name(), job.id());
+                if (outcome != null) {
+                    engine.listener().jobFinished(runner.name(), job.id(), outcome,
+                            Duration.ofNanos(System.nanoTime() - started));
+                }
+            }
+            engine.unregister(this);
+            releaseSlot.run();
+        }
+    }
+
+    private JobOutcome execute(boolean cancelAtOnce) {
+        JobPlans.Result planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
+        JobPlan plan = planned.plan();
+        List<String> secrets = new ArrayList<>();
+        plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
+        secrets.add(job.token());
+        JobTrace trace = JobTrace.builder().sink(buffer).secrets(secrets)
+                .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
+                .clock(engine.clock()).build();
+        trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
+        trace.line("  on " + runner.name() + " " + runner.shortId() + ", executor " + runner.executor()
+                + ", provisioner " + runner.provisioner());
+        planned.warnings().forEach(warning -> trace.line("\u001b[0;33mWARNING: " + warning + "\u001b[0;m"));
+        TraceUploader uploader = new TraceUploader(client, job.id(), job.token(), buffer);
+        Pump pump = new Pump(uploader);
+        if (cancelAtOnce) {
+            control.cancel();
+        }
+        JobOutcome outcome;
+        try {
+            pump.schedule(engine.traceInterval());
+            JobContext context = new JobContext(trace, engine.cacheStore(),
+                    new CoordinatorArtifactTransfer(client, job.id(), job.token()), control);
+            outcome = HostedRun.run(plan, engine.provisionerFor(runner), engine.executorFor(runner), context,
+                    new HostedRun.HostEvents() {
+                        @Override
+                        public void acquired(Host host, Duration provisioning) {
+                            engine.journal().hostAcquired(new Journal.HostEntry(runner.name(), job.id(),
+                                    runner.provisioner(), host.id(), host.dockerEndpoint().toString(),
+                                    host.attributes()));
+                            engine.listener().hostAcquired(runner.name(), job.id(), runner.provisioner(),
+                                    provisioning);
+                        }
+
+                        @Override
+                        public void released(Host host) {
+                            engine.journal().hostReleased(runner.name(), job.id(), host.id());
+                            engine.listener().hostReleased(runner.name(), job.id(), runner.provisioner());
+                        }
+                    });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = JobOutcome.canceled("the runner was interrupted");
+        } finally {
+            pump.stop();
+            trace.close();
+        }
+        if (interruptedByShutdown && outcome.status() != JobOutcome.Status.SUCCESS) {
+            outcome = new JobOutcome(JobOutcome.Status.FAILED, JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null,
+                    "the runner was shut down");
+        }
+        finish(uploader, outcome);
+        LOG.info("runner {}: job {} finished: {}{}", runner.name(), job.id(), outcome.status(),
+                outcome.failure() == null ? "" : " (" + outcome.failure() + ")");
+        return outcome;
+    }
+
+    /** The final update, repeated while the coordinator is archiving, retried on errors. */
+    private void finish(TraceUploader uploader, JobOutcome outcome) {
+        JobState state = outcome.status() == JobOutcome.Status.SUCCESS ? JobState.SUCCESS : JobState.FAILED;
+        FailureReason reason = state == JobState.SUCCESS ? null
+                : reason(outcome).forCoordinator(job.features().failureReasons());
+        Integer exitCode = outcome.failure() == JobOutcome.FailureKind.SCRIPT_FAILURE ? outcome.exitCode() : null;
+        for (int attempt = 1; attempt <= 10; attempt++) {
+            try {
+                JobUpdateResult result = uploader.complete(state, reason, exitCode, 10, Duration.ofSeconds(1));
+                if (result != null && result.outcome() != JobUpdateResult.Outcome.FAILED
+                        && result.outcome() != JobUpdateResult.Outcome.NOT_COMPLETED) {
+                    return;
+                }
+            } catch (CoordinatorException e) {
+                LOG.warn("runner {}: final update of job {} failed (attempt {}): {}", runner.name(), job.id(),
+                        attempt, e.getMessage());
+                engine.listener().coordinatorError(runner.name(), "update_job");
+            }
+            sleepQuietly(Math.min(60_000L, 1000L << Math.min(attempt, 6)));
+        }
+        LOG.error("runner {}: job {}: the final state could not be reported", runner.name(), job.id());
+    }
+
+    private void report(JobOutcome outcome, String line) {
+        try {
+            buffer.append(line);
+            finish(new TraceUploader(client, job.id(), job.token(), buffer), outcome);
+        } catch (RuntimeException e) {
+            LOG.warn("runner {}: job {}: reporting the failure failed: {}", runner.name(), job.id(), e.toString());
+        }
+    }
+
+    private static FailureReason reason(JobOutcome outcome) {
+        if (outcome.status() == JobOutcome.Status.CANCELED) {
+            return FailureReason.JOB_CANCELED;
+        }
+        return switch (outcome.failure()) {
+            case SCRIPT_FAILURE -> FailureReason.SCRIPT_FAILURE;
+            case JOB_EXECUTION_TIMEOUT -> FailureReason.JOB_EXECUTION_TIMEOUT;
+            case IMAGE_PULL_FAILURE -> FailureReason.IMAGE_PULL_FAILURE;
+            case RUNNER_CONFIGURATION_ERROR -> FailureReason.RUNNER_CONFIGURATION_ERROR;
+            case JOB_CANCELED -> FailureReason.JOB_CANCELED;
+            default -> FailureReason.RUNNER_SYSTEM_FAILURE;
+        };
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Sends new log output every interval (the coordinator may change it), touches the job when there is none,
+     * and turns the coordinator's cancel or abort into the job's {@link JobControl}.
+     */
+    private final class Pump implements Runnable {
+        private final TraceUploader uploader;
+        private volatile ScheduledFuture<?> future;
+        private volatile Duration interval;
+
+        Pump(TraceUploader uploader) {
+            this.uploader = uploader;
+        }
+
+        synchronized void schedule(Duration every) {
+            interval = every;
+            future = engine.pumps().schedule(this, every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void stop() {
+            ScheduledFuture<?> current;
+            synchronized (this) {
+                current = future;
+                future = null;
+            }
+            if (current != null) {
+                current.cancel(false);
+            }
+            synchronized (uploader) {
+                // waits for a send in progress: the uploader is not thread-safe and the final update follows
+            }
+        }
+
+        @Override
+        public void run() {
+            Duration next = interval;
+            try {
+                synchronized (uploader) {
+                    next = send(next);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("runner {}: job {}: sending the log failed: {}", runner.name(), job.id(), e.toString());
+            } finally {
+                synchronized (this) {
+                    if (future != null) {
+                        Duration bounded = next.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : next;
+                        future = engine.pumps().schedule(this, bounded.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+        }
+
+        private Duration send(Duration current) {
+            Duration next = current;
+            TracePatchResult patch = uploader.flush();
+            if (patch != null) {
+                next = patch.remote().updateInterval().orElse(next);
+                apply(patch.outcome() == TracePatchResult.Outcome.CANCEL_REQUESTED,
+                        patch.outcome() == TracePatchResult.Outcome.ABORT
+                                || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND);
+            } else {
+                // no new output: touch the job anyway, so that a cancel is seen within one interval, which the
+                // coordinator sets (long when nobody watches the log)
+                JobUpdateResult touch = client.updateJob(job.id(), job.token(),
+                        JobUpdate.running(buffer.checksum(), buffer.size()));
+                next = touch.remote().updateInterval().orElse(next);
+                apply(touch.outcome() == JobUpdateResult.Outcome.CANCEL_REQUESTED,
+                        touch.outcome() == JobUpdateResult.Outcome.ABORT);
+            }
+            return next;
+        }
+
+        private void apply(boolean cancel, boolean abort) {
+            if (abort) {
+                control.abort();
+            } else if (cancel) {
+                control.cancel();
+            }
+        }
+    }
+}

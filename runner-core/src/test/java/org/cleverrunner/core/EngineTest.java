@@ -1,0 +1,180 @@
+package org.cleverrunner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.cleverrunner.coordinator.CoordinatorClient;
+import org.cleverrunner.coordinator.JobRequest;
+import org.cleverrunner.coordinator.JobRequestResult;
+import org.cleverrunner.coordinator.JobUpdate;
+import org.cleverrunner.coordinator.payload.JobPayload;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.JobHandle;
+import org.cleverrunner.testkit.JobState;
+import org.cleverrunner.testkit.JobView;
+import org.cleverrunner.testkit.Jobs;
+import org.cleverrunner.testkit.RunnerHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine against the fake GitLab over HTTP, with simulated hosts and executor. */
+class EngineTest {
+
+    @TempDir
+    Path dir;
+    FakeCoordinator gitlab;
+    RunnerHandle runner;
+    SimulatedBackends backends = new SimulatedBackends();
+    Engine engine;
+
+    @BeforeEach
+    void start() {
+        gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2))
+                .traceUpdateInterval(Duration.ofMillis(200)).start();
+        runner = gitlab.addRunner("glrt-enginetest0001", Set.of(), true);
+    }
+
+    @AfterEach
+    void stop() {
+        if (engine != null) {
+            engine.shutdown();
+        }
+        gitlab.close();
+    }
+
+    Engine engine(int concurrent, Duration shutdownTimeout) {
+        RunnerSettings settings = RunnerSettings.of("test", gitlab.url(), runner.token());
+        return Engine.builder()
+                .settings(new EngineSettings(concurrent, Duration.ofMillis(200), shutdownTimeout,
+                        dir.resolve("journal.json"), List.of(settings)))
+                .executor(backends.executor).provisioner(backends.provisioner)
+                .traceInterval(Duration.ofMillis(200)).version("test").build();
+    }
+
+    @Test
+    void runsManyJobsNeverMoreThanConcurrentWithIdenticalTraces() {
+        List<JobHandle> jobs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            jobs.add(gitlab.enqueue(Jobs.job("job-" + i).script("echo line of job " + i, "sleep 150",
+                    i % 4 == 3 ? "exit 7" : "echo done")));
+        }
+        engine = engine(3, Duration.ofSeconds(10)).start();
+
+        for (int i = 0; i < jobs.size(); i++) {
+            JobView view = gitlab.awaitJob(jobs.get(i).id(), Duration.ofSeconds(30));
+            if (i % 4 == 3) {
+                assertThat(view.finalState()).isEqualTo(JobState.FAILED);
+                assertThat(view.failureReason()).isEqualTo("script_failure");
+                assertThat(view.exitCode()).isEqualTo(7);
+            } else {
+                assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
+            }
+            assertThat(view.traceText()).contains("line of job " + i, "Running with clever-runner test");
+            assertThat(view.reportedChecksum()).isEqualTo(view.traceChecksum());
+            assertThat(view.reportedBytesize()).isEqualTo(view.trace().length);
+        }
+        assertThat(backends.maxRunning.get()).isLessThanOrEqualTo(3).isGreaterThanOrEqualTo(2);
+        assertThat(engine.awaitIdle(Duration.ofSeconds(5))).isTrue();
+        assertThat(backends.hostsOut.get()).isZero();
+        assertThat(engine.journal().snapshot().isEmpty()).isTrue();
+    }
+
+    @Test
+    void masksTheJobsSecretsInTheTrace() {
+        JobHandle job = gitlab.enqueue(Jobs.job("secret").maskedVariable("API_KEY", "sup3r-s3cret-value")
+                .script("echo key=sup3r-s3cret-value"));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(20));
+        assertThat(view.traceText()).contains("key=[MASKED]").doesNotContain("sup3r-s3cret-value");
+    }
+
+    @Test
+    void aCanceledJobStopsAndEndsCanceled() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("long").script("echo started", "sleep 60000"));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+        Thread.sleep(300);
+        gitlab.cancel(job.id());
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(15));
+        assertThat(view.finalState()).isEqualTo(JobState.CANCELED);
+        assertThat(view.traceText()).contains("after_script on cancel");
+    }
+
+    @Test
+    void anExecutorBugFailsOnlyThatJob() {
+        JobHandle broken = gitlab.enqueue(Jobs.job("broken").script("boom"));
+        JobHandle fine = gitlab.enqueue(Jobs.job("fine").script("echo still working"));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+
+        JobView brokenView = gitlab.awaitJob(broken.id(), Duration.ofSeconds(20));
+        assertThat(brokenView.finalState()).isEqualTo(JobState.FAILED);
+        assertThat(brokenView.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(gitlab.awaitJob(fine.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+    }
+
+    @Test
+    void gracefulShutdownLetsARunningJobFinish() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("finishing").script("sleep 1500", "echo finished"));
+        engine = engine(1, Duration.ofSeconds(20)).start();
+        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+        JobHandle later = gitlab.enqueue(Jobs.job("not taken").script("echo no"));
+
+        engine.shutdown();
+
+        assertThat(gitlab.job(job.id()).finalState()).isEqualTo(JobState.SUCCESS);
+        assertThat(gitlab.job(job.id()).traceText()).contains("finished");
+        assertThat(gitlab.job(later.id()).state()).isEqualTo(JobState.PENDING);
+        assertThat(engine.isHealthy()).isFalse();
+    }
+
+    @Test
+    void shutdownPastItsGraceTimeInterruptsTheJob() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("too long").script("sleep 60000"));
+        engine = engine(1, Duration.ofMillis(500)).start();
+        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+
+        engine.shutdown();
+
+        JobView view = gitlab.job(job.id());
+        assertThat(view.finalState()).isEqualTo(JobState.FAILED);
+        assertThat(view.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(backends.hostsOut.get()).isZero();
+    }
+
+    @Test
+    void aJobAbandonedByACrashedRunIsFailedWithALineOnTheNextStart() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("abandoned").script("sleep 100000"));
+        CoordinatorClient client = CoordinatorClient.builder().url(gitlab.url()).build();
+        JobPayload payload = ((JobRequestResult.JobReceived) client.requestJob(
+                new JobRequest(runner.token(), null, null))).job();
+        client.updateJob(payload.id(), payload.token(), JobUpdate.running());
+        Journal crashed = new Journal(dir.resolve("journal.json"));
+        crashed.jobStarted(new Journal.JobEntry("test", gitlab.url(), payload.id(), payload.token(), Instant.now()));
+        crashed.hostAcquired(new Journal.HostEntry("test", payload.id(), "sim", "sim-" + payload.id(),
+                "unix:///simulated.sock", null));
+        backends.hostsOut.incrementAndGet(); // the crashed run held this host
+        String journalText = Files.readString(dir.resolve("journal.json"));
+        assertThat(journalText).doesNotContain(runner.token());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("journal.json"))))
+                .isEqualTo("rw-------");
+
+        engine = engine(1, Duration.ofSeconds(10)).start();
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(10));
+        assertThat(view.finalState()).isEqualTo(JobState.FAILED);
+        assertThat(view.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(view.traceText()).contains("the runner stopped while this job ran");
+        assertThat(backends.hostsOut.get()).as("the recorded host was released").isZero();
+        assertThat(Journal.read(dir.resolve("journal.json")).isEmpty()).isTrue();
+    }
+}
