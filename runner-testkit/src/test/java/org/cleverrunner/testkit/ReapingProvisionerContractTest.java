@@ -9,16 +9,16 @@ import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.HostRequest;
 import org.cleverrunner.spi.Provisioner;
 import org.cleverrunner.spi.ReapingProvisioner;
-import org.cleverrunner.testkit.contract.ProvisionerContract;
+import org.cleverrunner.testkit.contract.ReapingProvisionerContract;
 
 /**
  * Runs the kit's blocking and reaping tests, which no provisioner of this module exercises: a provisioner whose
  * hosts take a while to "boot", created before the wait the way a VM is, and deleted on interruption.
  */
-class ReapingProvisionerContractTest extends ProvisionerContract {
+class ReapingProvisionerContractTest extends ReapingProvisionerContract {
 
     @Override
-    protected Provisioner provisioner() {
+    protected ReapingProvisioner provisioner() {
         return new BootingProvisioner();
     }
 

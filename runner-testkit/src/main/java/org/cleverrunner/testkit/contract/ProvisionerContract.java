@@ -3,7 +3,6 @@ package org.cleverrunner.testkit.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +48,11 @@ public abstract class ProvisionerContract {
 
     /** A new provisioner for one test; the kit closes it. */
     protected abstract Provisioner provisioner();
+
+    /** The provisioner under test in the current test. */
+    protected final Provisioner current() {
+        return provisioner;
+    }
 
     /** The request the kit sends for a job; override to add a flavor or labels your provisioner needs. */
     protected HostRequest request(long jobId) {
@@ -159,46 +163,11 @@ public abstract class ProvisionerContract {
         outcome.assertReturnedOrInterrupted();
     }
 
-    @Test
-    public void interruptedAcquireLeavesNothingBehind() {
-        assumeTrue(provisioner instanceof ReapingProvisioner, "not a ReapingProvisioner");
-        ReapingProvisioner reaping = (ReapingProvisioner) provisioner;
-        String runnerId = request(8).runnerId();
-        Set<String> before = ids(reaping.leftovers(runnerId));
-
-        Outcome outcome = acquireInThread(8, false, Duration.ofMillis(200));
-        if (outcome.host() != null) {
-            provisioner.release(outcome.host());
-        }
-
-        assertThat(ids(reaping.leftovers(runnerId))).as("leftovers after an interrupted acquire")
-                .isSubsetOf(before);
-    }
-
-    @Test
-    public void anAcquiredHostIsALeftoverUntilReleased() throws InterruptedException {
-        assumeTrue(provisioner instanceof ReapingProvisioner, "not a ReapingProvisioner");
-        ReapingProvisioner reaping = (ReapingProvisioner) provisioner;
-        String runnerId = request(9).runnerId();
-        Host host = acquire(9);
-
-        assertThat(ids(reaping.leftovers(runnerId))).as("leftovers while the host is in use").contains(host.id());
-
-        provisioner.release(host);
-
-        assertThat(ids(reaping.leftovers(runnerId))).as("leftovers after release").doesNotContain(host.id());
-    }
-
-    private static Set<String> ids(List<Host> hosts) {
-        assertThat(hosts).as("leftovers").isNotNull();
-        return hosts.stream().map(Host::id).collect(Collectors.toCollection(HashSet::new));
-    }
-
     /**
      * Runs {@code acquire} in a thread of its own, interrupted before the call ({@code before}) or after
      * {@code delay}, and waits for it within {@link #interruptionGrace()}.
      */
-    private Outcome acquireInThread(long jobId, boolean before, Duration delay) {
+    protected Outcome acquireInThread(long jobId, boolean before, Duration delay) {
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             if (before) {
@@ -232,7 +201,7 @@ public abstract class ProvisionerContract {
     }
 
     /** What an acquire in another thread ended with: a host, or what it threw. */
-    private record Outcome(Host host, Throwable thrown) {
+    protected record Outcome(Host host, Throwable thrown) {
 
         void assertReturnedOrInterrupted() {
             if (thrown != null) {
