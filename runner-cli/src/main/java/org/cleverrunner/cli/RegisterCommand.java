@@ -102,10 +102,10 @@ public final class RegisterCommand implements Callable<Integer> {
         if (registrationToken != null && token != null) {
             throw usage("--registration-token and --token are mutually exclusive: give one");
         }
-        String secret = firstNonBlank(registrationToken, token);
-        if (secret == null) {
-            secret = firstNonBlank(environment.get(RUNNER_TOKEN_ENV), environment.get(REGISTRATION_TOKEN_ENV));
-        }
+        // Options first, then the environment; --token / CI_SERVER_TOKEN always name a runner token.
+        String runnerToken = firstNonBlank(token, registrationToken == null ? environment.get(RUNNER_TOKEN_ENV) : null);
+        String secret = runnerToken != null ? runnerToken
+                : firstNonBlank(registrationToken, environment.get(REGISTRATION_TOKEN_ENV));
         if (secret == null) {
             throw usage("Missing --token glrt-… or --registration-token (or CI_SERVER_TOKEN / REGISTRATION_TOKEN)");
         }
@@ -119,8 +119,8 @@ public final class RegisterCommand implements Callable<Integer> {
                 return 1;
             }
             CoordinatorClient client = Coordinators.client(coordinatorUrl, null, executor);
-            // A glrt- token is an authentication token whichever option carried it, as gitlab-runner treats it.
-            boolean created = !Coordinators.isRunnerToken(secret);
+            // A glrt- token is an authentication token even given as a registration token, as gitlab-runner treats it.
+            boolean created = runnerToken == null && !Coordinators.isRunnerToken(secret);
             RunnerCredentials credentials = created
                     ? client.register(new RegistrationRequest(secret, runnerName, tags, runUntagged || tags.isEmpty(),
                             locked, false, null, 0, null))

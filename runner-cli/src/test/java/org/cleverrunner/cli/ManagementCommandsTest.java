@@ -116,6 +116,18 @@ class ManagementCommandsTest {
     }
 
     @Test
+    void aRunnerTokenGivenAsRegistrationTokenIsVerifiedNotRegistered() {
+        RunnerHandle created = gitlab.addRunner(Set.of(), true);
+        int runnersBefore = gitlab.runners().size();
+        Path config = dir.resolve("config.toml");
+        assertThat(run(new RegisterCommand(), Map.of("REGISTRATION_TOKEN", created.token()), "--config",
+                config.toString(), "--url", gitlab.serverUrl(), "--name", "ui-made")).as(err.toString()).isZero();
+        assertThat(gitlab.runners()).hasSize(runnersBefore);
+        assertThat(created.systemIds()).hasSize(1);
+        assertThat(Config.load(config).runner("ui-made").orElseThrow().token().reveal()).isEqualTo(created.token());
+    }
+
+    @Test
     void aRefusedRegistrationTokenWritesNothing() {
         Path config = dir.resolve("config.toml");
         assertThat(run(new RegisterCommand(), "--config", config.toString(), "--url", gitlab.serverUrl(),
