@@ -1,0 +1,513 @@
+package org.cleverrunner.cli.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.cleverrunner.coordinator.TlsOptions;
+import org.cleverrunner.core.EngineSettings;
+import org.cleverrunner.core.RunnerSettings;
+import org.cleverrunner.spi.ProviderSettings;
+import org.cleverrunner.spi.Secret;
+
+/**
+ * Turns the TOML tree into the engine's settings, collecting every problem (with its key's path) instead of stopping
+ * at the first, so that one run of the runner lists all there is to fix.
+ */
+public final class ConfigValidator {
+
+    static final Set<String> TOP_KEYS = Set.of("concurrent", "check_interval", "shutdown_timeout", "log_level",
+            "log_format", "journal", "metrics", "runners");
+    static final Set<String> METRICS_KEYS = Set.of("listen");
+    // id, token_obtained_at and token_expires_at are bookkeeping gitlab-runner writes; accepted so its files load.
+    static final Set<String> RUNNER_KEYS = Set.of("name", "url", "token", "limit", "request_concurrency", "executor",
+            "provisioner", "output_limit", "tls-ca-file", "tls-cert-file", "tls-key-file", "docker", "cache",
+            "provisioners", "id", "token_obtained_at", "token_expires_at");
+    // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
+    // volumes…) have no meaning here and are refused rather than silently ignored.
+    static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
+            "sources_dir");
+    static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout");
+    static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "s3");
+    static final Set<String> S3_KEYS = Set.of("ServerAddress", "AccessKey", "SecretKey", "BucketName",
+            "BucketLocation", "Insecure");
+    static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
+    static final Set<String> LOG_FORMATS = Set.of("text", "json");
+
+    /** The default journal's file name, next to the config file. */
+    public static final String JOURNAL_FILE = "clever-runner-journal.json";
+
+    private final List<String> problems = new ArrayList<>();
+    private final Path source;
+
+    private ConfigValidator(Path source) {
+        this.source = source;
+    }
+
+    /** Everything read from one config file. */
+    record Validated(EngineSettings engine, String logLevel, String logFormat, String metricsListen,
+            Map<String, ProviderSettings> caches) {
+    }
+
+    static Validated validate(ObjectNode root, Path source) {
+        ConfigValidator validator = new ConfigValidator(source);
+        Validated validated = validator.root(root);
+        if (!validator.problems.isEmpty()) {
+            throw new ConfigException(source, validator.problems);
+        }
+        return validated;
+    }
+
+    /**
+     * Tries a TCP connection to each runner's coordinator (host and port of its URL) and returns one problem per
+     * runner that cannot be reached, e.g. {@code runners[0].url: cannot connect to gitlab.example.com:443 (…)}.
+     * Meant for the start of {@code run}; parsing never touches the network.
+     */
+    public static List<String> checkReachable(EngineSettings settings, Duration timeout) {
+        List<String> unreachable = new ArrayList<>();
+        int timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        List<RunnerSettings> runners = settings.runners();
+        for (int i = 0; i < runners.size(); i++) {
+            URI uri = URI.create(runners.get(i).url());
+            int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(uri.getHost(), port), timeoutMillis);
+            } catch (IOException | IllegalArgumentException e) {
+                unreachable.add("runners[" + i + "].url: cannot connect to " + uri.getHost() + ":" + port + " ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            }
+        }
+        return unreachable;
+    }
+
+    // ------------------------------------------------------------------ sections
+
+    private Validated root(ObjectNode root) {
+        unknownKeys(root, "", TOP_KEYS);
+        int concurrent = integer(root, "", "concurrent", 1, 1);
+        int checkInterval = integer(root, "", "check_interval", 0, 3);
+        int shutdownTimeout = integer(root, "", "shutdown_timeout", 0, 300);
+        String logLevel = choice(root, "", "log_level", LOG_LEVELS, "info");
+        String logFormat = choice(root, "", "log_format", LOG_FORMATS, "text");
+        Path directory = source == null ? Path.of("") : source.toAbsolutePath().getParent();
+        Path journal = directory.resolve(JOURNAL_FILE);
+        String journalText = string(root, "", "journal", false);
+        if (journalText != null) {
+            Path configured = path("journal", journalText);
+            if (configured != null) {
+                journal = directory.resolve(configured);
+            }
+        }
+        String listen = null;
+        ObjectNode metrics = table(root, "", "metrics");
+        if (metrics != null) {
+            unknownKeys(metrics, "metrics", METRICS_KEYS);
+            listen = string(metrics, "metrics", "listen", false);
+            if (listen != null && !validListen(listen)) {
+                problems.add("metrics.listen: must be host:port with a port from 1 to 65535, got " + quote(listen));
+            }
+        }
+        List<RunnerSettings> runners = new ArrayList<>();
+        Map<String, ProviderSettings> caches = new LinkedHashMap<>();
+        JsonNode runnerNodes = root.get("runners");
+        if (runnerNodes != null && !runnerNodes.isArray()) {
+            problems.add("runners: must be an array of tables ([[runners]]), got " + describe(runnerNodes));
+        } else if (runnerNodes != null) {
+            Map<String, Integer> names = new HashMap<>();
+            for (int i = 0; i < runnerNodes.size(); i++) {
+                String path = "runners[" + i + "]";
+                JsonNode node = runnerNodes.get(i);
+                if (!node.isObject()) {
+                    problems.add(path + ": must be a table, got " + describe(node));
+                    continue;
+                }
+                RunnerSettings runner = runner((ObjectNode) node, path, directory);
+                if (runner == null) {
+                    continue;
+                }
+                Integer previous = names.putIfAbsent(runner.name(), i);
+                if (previous != null) {
+                    problems.add(path + ".name: " + quote(runner.name()) + " is already the name of runners["
+                            + previous + "]");
+                    continue;
+                }
+                runners.add(runner);
+                caches.put(runner.name(), cache((ObjectNode) node, path));
+            }
+        }
+        EngineSettings engine = new EngineSettings(concurrent, Duration.ofSeconds(checkInterval),
+                Duration.ofSeconds(shutdownTimeout), journal, runners);
+        return new Validated(engine, logLevel, logFormat, listen, caches);
+    }
+
+    private RunnerSettings runner(ObjectNode node, String path, Path directory) {
+        int before = problems.size();
+        unknownKeys(node, path, RUNNER_KEYS);
+        String name = string(node, path, "name", true);
+        if (name != null && name.isBlank()) {
+            problems.add(path + ".name: must not be blank");
+        }
+        String url = string(node, path, "url", true);
+        if (url != null) {
+            url = url.strip();
+            if (!validUrl(url)) {
+                problems.add(path + ".url: must be an http:// or https:// URL with a host, got " + quote(url));
+            }
+        }
+        String token = secretString(node, path, "token");
+        int limit = integer(node, path, "limit", 0, 0);
+        int requestConcurrency = integer(node, path, "request_concurrency", 1, 1);
+        String executor = string(node, path, "executor", false);
+        String provisioner = string(node, path, "provisioner", false);
+        int outputLimitKib = integer(node, path, "output_limit", 1, 4096);
+        if (node.has("id")) {
+            integer(node, path, "id", 0, 0);
+        }
+        TlsOptions tls = tls(node, path);
+
+        String image = null;
+        Map<String, String> dockerValues = new LinkedHashMap<>();
+        ObjectNode docker = table(node, path, "docker");
+        if (docker != null) {
+            String dockerPath = path + ".docker";
+            unknownKeys(docker, dockerPath, DOCKER_KEYS);
+            image = string(docker, dockerPath, "image", false);
+            for (String key : List.of("host", "sources_dir")) {
+                String value = string(docker, dockerPath, key, false);
+                if (value != null) {
+                    dockerValues.put(dashed(key), value);
+                }
+            }
+            for (String key : DOCKER_SECONDS) {
+                if (docker.has(key)) {
+                    dockerValues.put(dashed(key), integer(docker, dockerPath, key, 0, 0) + "s");
+                }
+            }
+        }
+
+        Map<String, String> provisionerValues = new LinkedHashMap<>();
+        String provisionerId = provisioner == null || provisioner.isBlank() ? "local-docker" : provisioner.strip();
+        ObjectNode provisioners = table(node, path, "provisioners");
+        if (provisioners != null) {
+            provisioners.fields().forEachRemaining(entry -> {
+                String sectionPath = path + ".provisioners." + entry.getKey();
+                if (!entry.getValue().isObject()) {
+                    problems.add(sectionPath + ": must be a table ([runners.provisioners." + entry.getKey()
+                            + "]), got " + describe(entry.getValue()));
+                    return;
+                }
+                Map<String, String> values = flat((ObjectNode) entry.getValue(), sectionPath);
+                if (entry.getKey().equals(provisionerId)) {
+                    provisionerValues.putAll(values);
+                }
+            });
+        }
+        // The local-docker provisioner is the one that reaches the Docker host: let [runners.docker] host,
+        // where GitLab users write it, choose it unless the provisioner's own section does.
+        if ("local-docker".equals(provisionerId) && dockerValues.containsKey("host")) {
+            provisionerValues.putIfAbsent("host", dockerValues.get("host"));
+        }
+        if (token != null) {
+            org.cleverrunner.cli.logging.Redactor.register(token);
+        }
+        provisionerValues.forEach((key, value) -> {
+            if (Secret.looksSecret(key)) {
+                org.cleverrunner.cli.logging.Redactor.register(value);
+            }
+        });
+        if (problems.size() > before || name == null || url == null || token == null) {
+            return null;
+        }
+        return new RunnerSettings(name, url, Secret.of(token), limit, requestConcurrency, executor, provisionerId,
+                new ProviderSettings(path + ".docker", dockerValues),
+                new ProviderSettings(path + ".provisioners." + provisionerId, provisionerValues), tls, image,
+                outputLimitKib * 1024L);
+    }
+
+    private TlsOptions tls(ObjectNode node, String path) {
+        Path ca = optionalPath(node, path, "tls-ca-file");
+        Path cert = optionalPath(node, path, "tls-cert-file");
+        Path key = optionalPath(node, path, "tls-key-file");
+        if (cert != null && key == null) {
+            problems.add(path + ".tls-key-file: missing (tls-cert-file needs its private key)");
+            return null;
+        }
+        if (key != null && cert == null) {
+            problems.add(path + ".tls-cert-file: missing (tls-key-file needs its certificate)");
+            return null;
+        }
+        return ca == null && cert == null ? null : new TlsOptions(ca, cert, key);
+    }
+
+    /** {@code [runners.cache]} and {@code [runners.cache.s3]}, flattened with dashed lower-case keys. */
+    private ProviderSettings cache(ObjectNode node, String path) {
+        Map<String, String> values = new LinkedHashMap<>();
+        ObjectNode cache = table(node, path, "cache");
+        if (cache != null) {
+            String cachePath = path + ".cache";
+            unknownKeys(cache, cachePath, CACHE_KEYS);
+            String type = string(cache, cachePath, "Type", false);
+            if (type != null && !type.equals("s3")) {
+                problems.add(cachePath + ".Type: only \"s3\" is supported, got " + quote(type));
+            }
+            putIfPresent(values, "type", type);
+            putIfPresent(values, "shared", bool(cache, cachePath, "Shared"));
+            putIfPresent(values, "path", string(cache, cachePath, "Path", false));
+            ObjectNode s3 = table(cache, cachePath, "s3");
+            if (s3 != null) {
+                String s3Path = cachePath + ".s3";
+                unknownKeys(s3, s3Path, S3_KEYS);
+                for (String key : List.of("ServerAddress", "AccessKey", "BucketName", "BucketLocation")) {
+                    putIfPresent(values, "s3." + dashed(key), string(s3, s3Path, key, false));
+                }
+                String secretKey = secretString(s3, s3Path, "SecretKey");
+                if (secretKey != null) {
+                    org.cleverrunner.cli.logging.Redactor.register(secretKey);
+                }
+                putIfPresent(values, "s3.secret-key", secretKey);
+                putIfPresent(values, "s3.insecure", bool(s3, s3Path, "Insecure"));
+            }
+        }
+        return new ProviderSettings(path + ".cache", values);
+    }
+
+    private Map<String, String> flat(ObjectNode section, String path) {
+        Map<String, String> values = new LinkedHashMap<>();
+        section.fields().forEachRemaining(entry -> {
+            JsonNode value = entry.getValue();
+            if (value.isTextual() || value.isNumber() || value.isBoolean()) {
+                values.put(dashed(entry.getKey()), value.asText());
+            } else {
+                problems.add(path + "." + entry.getKey() + ": must be a string, a number or a boolean, got "
+                        + describe(value));
+            }
+        });
+        return values;
+    }
+
+    // ------------------------------------------------------------------ typed reads
+
+    private void unknownKeys(ObjectNode node, String path, Set<String> known) {
+        node.fieldNames().forEachRemaining(key -> {
+            if (!known.contains(key)) {
+                String suggestion = suggest(key, known);
+                problems.add(join(path, key) + ": unknown key" + (suggestion == null ? ""
+                        : " (did you mean \"" + suggestion + "\"?)"));
+            }
+        });
+    }
+
+    private int integer(ObjectNode node, String path, String key, int min, int defaultValue) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min) {
+            problems.add(join(path, key) + ": must be an integer ≥ " + min + ", got " + describe(value));
+            return defaultValue;
+        }
+        return value.intValue();
+    }
+
+    private String string(ObjectNode node, String path, String key, boolean required) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            if (required) {
+                problems.add(join(path, key) + ": missing");
+            }
+            return null;
+        }
+        if (!value.isTextual()) {
+            problems.add(join(path, key) + ": must be a string, got " + describe(value));
+            return null;
+        }
+        return value.textValue();
+    }
+
+    /** A required secret: its value never appears in a problem. */
+    private String secretString(ObjectNode node, String path, String key) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            if (!"SecretKey".equals(key)) {
+                problems.add(join(path, key) + ": missing");
+            }
+            return null;
+        }
+        if (!value.isTextual() || value.textValue().isBlank()) {
+            problems.add(join(path, key) + ": must be a non-empty string");
+            return null;
+        }
+        return value.textValue().strip();
+    }
+
+    private String bool(ObjectNode node, String path, String key) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isBoolean()) {
+            problems.add(join(path, key) + ": must be true or false, got " + describe(value));
+            return null;
+        }
+        return Boolean.toString(value.booleanValue());
+    }
+
+    private String choice(ObjectNode node, String path, String key, Set<String> choices, String defaultValue) {
+        String value = string(node, path, key, false);
+        if (value == null) {
+            return defaultValue;
+        }
+        String normalized = value.strip().toLowerCase(Locale.ROOT);
+        if (!choices.contains(normalized)) {
+            problems.add(join(path, key) + ": must be one of " + String.join(", ", choices.stream().sorted().toList())
+                    + ", got " + quote(value));
+            return defaultValue;
+        }
+        return normalized;
+    }
+
+    private ObjectNode table(ObjectNode node, String path, String key) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isObject()) {
+            problems.add(join(path, key) + ": must be a table, got " + describe(value));
+            return null;
+        }
+        return (ObjectNode) value;
+    }
+
+    private Path optionalPath(ObjectNode node, String path, String key) {
+        String value = string(node, path, key, false);
+        return value == null ? null : path(join(path, key), value);
+    }
+
+    private Path path(String where, String value) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            problems.add(where + ": not a valid path, got " + quote(value));
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void putIfPresent(Map<String, String> values, String key, String value) {
+        if (value != null) {
+            values.put(key, value);
+        }
+    }
+
+    static boolean validUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme();
+            return scheme != null && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    && uri.getHost() != null && !uri.getHost().isEmpty();
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    static boolean validListen(String listen) {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            return false;
+        }
+        try {
+            int port = Integer.parseInt(listen.substring(colon + 1));
+            return port >= 1 && port <= 65535;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** {@code service_wait_timeout} → {@code service-wait-timeout}, {@code BucketName} → {@code bucket-name}. */
+    static String dashed(String key) {
+        StringBuilder out = new StringBuilder(key.length() + 4);
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == '_') {
+                out.append('-');
+            } else if (Character.isUpperCase(c)) {
+                if (i > 0 && out.charAt(out.length() - 1) != '-') {
+                    out.append('-');
+                }
+                out.append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String join(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private static String quote(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String describe(JsonNode value) {
+        if (value.isTextual()) {
+            return quote(value.textValue());
+        }
+        if (value.isObject()) {
+            return "a table";
+        }
+        if (value.isArray()) {
+            return "an array";
+        }
+        return value.toString();
+    }
+
+    /** The known key closest to an unknown one, if within two edits (case-insensitive), else null. */
+    static String suggest(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : new LinkedHashSet<>(known.stream().sorted().toList())) {
+            int distance = distance(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,93 @@
+package org.cleverrunner.cli.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.Layout;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up logback from config.toml's {@code log_level} and {@code log_format}, replacing whatever logback.xml set:
+ * one appender on standard error, text or JSON lines, every line redacted.
+ */
+public final class Logging {
+
+    public static final String APPENDER_NAME = "CLEVER_RUNNER";
+
+    private Logging() {
+    }
+
+    /**
+     * Configures logging to standard error.
+     *
+     * @param level debug, info, warn or error (null: info); applies to the runner's own loggers, libraries stay at warn
+     *              unless debug is asked for
+     * @param format text or json (null: text)
+     */
+    public static void configure(String level, String format) {
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setTarget("System.err");
+        install(appender, level, format);
+    }
+
+    /** As {@link #configure(String, String)}, to another stream; for tests and embedding. */
+    public static void configure(String level, String format, OutputStream out) {
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setOutputStream(Objects.requireNonNull(out, "out"));
+        install(appender, level, format);
+    }
+
+    /** The logback level for a config value; throws with the valid choices otherwise. */
+    public static Level level(String level) {
+        String name = level == null ? "info" : level.strip().toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "debug" -> Level.DEBUG;
+            case "info" -> Level.INFO;
+            case "warn", "warning" -> Level.WARN;
+            case "error" -> Level.ERROR;
+            default -> throw new IllegalArgumentException("log level must be debug, info, warn or error, got \""
+                    + level + "\"");
+        };
+    }
+
+    private static void install(OutputStreamAppender<ILoggingEvent> appender, String level, String format) {
+        Level threshold = level(level);
+        String kind = format == null ? "text" : format.strip().toLowerCase(Locale.ROOT);
+        if (!kind.equals("text") && !kind.equals("json")) {
+            throw new IllegalArgumentException("log format must be text or json, got \"" + format + "\"");
+        }
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Layout<ILoggingEvent> layout;
+        if (kind.equals("json")) {
+            layout = new JsonLayout();
+        } else {
+            MaskingPatternLayout pattern = new MaskingPatternLayout();
+            pattern.setPattern(MaskingPatternLayout.DEFAULT_PATTERN);
+            layout = pattern;
+        }
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+        encoder.setContext(context);
+        encoder.setLayout(layout);
+        encoder.start();
+        appender.setContext(context);
+        appender.setName(APPENDER_NAME);
+        appender.setEncoder(encoder);
+        appender.start();
+
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        root.addAppender(appender);
+        // Libraries (OkHttp, docker-java…) are noisy at info; they follow only when debugging.
+        root.setLevel(threshold == Level.DEBUG ? Level.DEBUG : Level.WARN);
+        context.getLogger("org.cleverrunner").setLevel(threshold);
+    }
+}

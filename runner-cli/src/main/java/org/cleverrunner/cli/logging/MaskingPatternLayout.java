@@ -1,0 +1,20 @@
+package org.cleverrunner.cli.logging;
+
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+
+/**
+ * logback's {@link PatternLayout} whose whole output (message, arguments, stack traces, MDC) goes through the
+ * {@link Redactor}. A {@code TurboFilter} can only drop events, not rewrite them, so masking happens here, at the
+ * last step before bytes leave the process.
+ */
+public class MaskingPatternLayout extends PatternLayout {
+
+    /** The text format: time, level, logger and message. */
+    public static final String DEFAULT_PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+
+    @Override
+    public String doLayout(ILoggingEvent event) {
+        return Redactor.redact(super.doLayout(event));
+    }
+}

@@ -1,0 +1,345 @@
+package org.cleverrunner.cli.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.cleverrunner.core.EngineSettings;
+import org.cleverrunner.core.RunnerSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+
+    private static final String TOKEN = "glrt-abcdefgh1234567890xy";
+    private static final String OTHER_TOKEN = "glrt-zyxwvuts0987654321ab";
+
+    static final String FULL = """
+            concurrent = 4
+            check_interval = 5
+            shutdown_timeout = 120
+            log_level = "debug"
+            log_format = "json"
+            journal = "state/journal.json"
+
+            [metrics]
+            listen = "127.0.0.1:9252"
+
+            [[runners]]
+            name = "clever"
+            url = "https://foss.heptapod.net"
+            token = "%s"
+            limit = 3
+            request_concurrency = 2
+            executor = "docker"
+            provisioner = "clever-cloud"
+            output_limit = 8192
+            tls-ca-file = "/etc/ssl/extra-ca.pem"
+              [runners.docker]
+              image = "alpine:3.20"
+              service_wait_timeout = 45
+              host = "unix:///run/docker.sock"
+              [runners.cache]
+              Type = "s3"
+              Shared = true
+              Path = "ci"
+                [runners.cache.s3]
+                ServerAddress = "cellar-c2.services.clever-cloud.com"
+                AccessKey = "AKIAEXAMPLE"
+                SecretKey = "s3cr3t-v4lue-never-shown"
+                BucketName = "runner-cache"
+                BucketLocation = "us-east-1"
+                Insecure = false
+              [runners.provisioners.clever-cloud]
+              organisation = "orga_123"
+              max_flavor = "XL"
+              [runners.provisioners.local-docker]
+              host = "unix:///other.sock"
+
+            [[runners]]
+            name = "local"
+            url = "http://gitlab.local:8080/"
+            token = "%s"
+            """.formatted(TOKEN, OTHER_TOKEN);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFullConfigGivesTheEngineSettings() {
+        Config config = Config.parse(FULL, dir.resolve("config.toml"));
+        EngineSettings engine = config.engine();
+        assertThat(engine.concurrent()).isEqualTo(4);
+        assertThat(engine.checkInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(engine.shutdownTimeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(engine.journalFile()).isEqualTo(dir.resolve("state/journal.json"));
+        assertThat(config.logLevel()).isEqualTo("debug");
+        assertThat(config.logFormat()).isEqualTo("json");
+        assertThat(config.metricsListen()).contains("127.0.0.1:9252");
+        assertThat(engine.runners()).hasSize(2);
+
+        RunnerSettings clever = engine.runners().get(0);
+        assertThat(clever.name()).isEqualTo("clever");
+        assertThat(clever.url()).isEqualTo("https://foss.heptapod.net");
+        assertThat(clever.token().reveal()).isEqualTo(TOKEN);
+        assertThat(clever.limit()).isEqualTo(3);
+        assertThat(clever.requestConcurrency()).isEqualTo(2);
+        assertThat(clever.executor()).isEqualTo("docker");
+        assertThat(clever.provisioner()).isEqualTo("clever-cloud");
+        assertThat(clever.outputLimitBytes()).isEqualTo(8192L * 1024);
+        assertThat(clever.tls().caFile()).isEqualTo(Path.of("/etc/ssl/extra-ca.pem"));
+        assertThat(clever.defaultImage()).isEqualTo("alpine:3.20");
+        assertThat(clever.executorSettings().values()).containsEntry("service-wait-timeout", "45s")
+                .containsEntry("host", "unix:///run/docker.sock").doesNotContainKey("image");
+        assertThat(clever.executorSettings().getDuration("service-wait-timeout")).contains(Duration.ofSeconds(45));
+        assertThat(clever.provisionerSettings().values())
+                .isEqualTo(java.util.Map.of("organisation", "orga_123", "max-flavor", "XL"));
+        assertThat(config.cache("clever").values()).containsEntry("type", "s3").containsEntry("shared", "true")
+                .containsEntry("path", "ci").containsEntry("s3.server-address", "cellar-c2.services.clever-cloud.com")
+                .containsEntry("s3.access-key", "AKIAEXAMPLE").containsEntry("s3.secret-key", "s3cr3t-v4lue-never-shown")
+                .containsEntry("s3.bucket-name", "runner-cache").containsEntry("s3.bucket-location", "us-east-1")
+                .containsEntry("s3.insecure", "false");
+
+        RunnerSettings local = engine.runners().get(1);
+        assertThat(local.executor()).isEqualTo("docker");
+        assertThat(local.provisioner()).isEqualTo("local-docker");
+        assertThat(local.limit()).isZero();
+        assertThat(local.outputLimitBytes()).isEqualTo(4096L * 1024);
+        assertThat(local.tls()).isNull();
+        assertThat(config.cache("local").values()).isEmpty();
+    }
+
+    @Test
+    void defaultsFollowGitLabRunnerAndTheJournalSitsNextToTheConfig() {
+        Config config = Config.parse("", dir.resolve("config.toml"));
+        assertThat(config.engine().concurrent()).isEqualTo(1);
+        assertThat(config.engine().checkInterval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.engine().shutdownTimeout()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(config.engine().journalFile()).isEqualTo(dir.resolve("clever-runner-journal.json"));
+        assertThat(config.logLevel()).isEqualTo("info");
+        assertThat(config.logFormat()).isEqualTo("text");
+        assertThat(config.metricsListen()).isEmpty();
+        assertThat(config.runners()).isEmpty();
+    }
+
+    @Test
+    void dockerHostChoosesTheLocalDockerHostUnlessItsOwnSectionDoes() {
+        Config config = Config.parse("""
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = "glrt-aaaaaaaaaaaa"
+                [runners.docker]
+                host = "tcp://10.0.0.2:2376"
+                """, null);
+        assertThat(config.runners().get(0).provisionerSettings().get("host")).contains("tcp://10.0.0.2:2376");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithItsPath() {
+        String toml = """
+                concurrent = 0
+                check_intervall = 3
+                log_level = "loud"
+
+                [[runners]]
+                name = "first"
+                url = "ftp://gitlab.example.com"
+                colour = "blue"
+                  [runners.docker]
+                  imag = "alpine"
+
+                [[runners]]
+                name = "second"
+                url = "https://gitlab.example.com"
+                token = "%s"
+                limit = "four"
+                request_concurrency = 0
+
+                [[runners]]
+                name = "third"
+                url = "https://gitlab.example.com"
+                token = "%s"
+                limit = -1
+                """.formatted(TOKEN, OTHER_TOKEN);
+        ConfigException error = catchThrowableOfType(ConfigException.class,
+                () -> Config.parse(toml, Path.of("/etc/clever-runner/config.toml")));
+        assertThat(error.problems()).containsExactlyInAnyOrder(
+                "check_intervall: unknown key (did you mean \"check_interval\"?)",
+                "concurrent: must be an integer ≥ 1, got 0",
+                "log_level: must be one of debug, error, info, warn, got \"loud\"",
+                "runners[0].colour: unknown key",
+                "runners[0].url: must be an http:// or https:// URL with a host, got \"ftp://gitlab.example.com\"",
+                "runners[0].token: missing",
+                "runners[0].docker.imag: unknown key (did you mean \"image\"?)",
+                "runners[1].limit: must be an integer ≥ 0, got \"four\"",
+                "runners[1].request_concurrency: must be an integer ≥ 1, got 0",
+                "runners[2].limit: must be an integer ≥ 0, got -1");
+        assertThat(error.getMessage()).startsWith("/etc/clever-runner/config.toml has 10 problems:\n")
+                .contains("\n  runners[1].limit: must be an integer ≥ 0, got \"four\"")
+                .doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN);
+        assertThat(error.getMessage().lines()).hasSize(11);
+    }
+
+    @Test
+    void wrongTypesAndDuplicateNamesAreReportedWithoutTheTokensValue() {
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse("""
+                [metrics]
+                listen = "nowhere"
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = 12345678
+                [[runners]]
+                name = "b"
+                url = "https://gitlab.example.com"
+                token = "glrt-bbbbbbbbbbbb"
+                [runners.cache]
+                Type = "gcs"
+                [[runners]]
+                name = "b"
+                url = "https://gitlab.example.com"
+                token = "glrt-cccccccccccc"
+                tls-cert-file = "/cert.pem"
+                """, null));
+        assertThat(error.problems()).containsExactlyInAnyOrder(
+                "metrics.listen: must be host:port with a port from 1 to 65535, got \"nowhere\"",
+                "runners[0].token: must be a non-empty string",
+                "runners[1].cache.Type: only \"s3\" is supported, got \"gcs\"",
+                "runners[2].tls-key-file: missing (tls-cert-file needs its private key)");
+        assertThat(error.getMessage()).doesNotContain("12345678");
+    }
+
+    @Test
+    void duplicateRunnerNamesAreRefused() {
+        assertThatThrownBy(() -> Config.parse("""
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = "glrt-aaaaaaaaaaaa"
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = "glrt-bbbbbbbbbbbb"
+                """, null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("runners[1].name: \"a\" is already the name of runners[0]");
+    }
+
+    @Test
+    void aSyntaxErrorGivesItsLine() {
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse("""
+                concurrent = 1
+
+                [[runners]]
+                name = "a"
+                token = "%s
+                url = "https://gitlab.example.com"
+                """.formatted(TOKEN), dir.resolve("config.toml")));
+        assertThat(error.problems()).singleElement().asString().startsWith("line 5");
+        assertThat(error.getMessage()).doesNotContain(TOKEN).doesNotContain("abcdefgh1234567890xy");
+    }
+
+    @Test
+    void tokensAndSecretKeysAreAbsentFromToStringAndDumps() {
+        Config config = Config.parse(FULL, dir.resolve("config.toml"));
+        assertThat(config.toString()).doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN)
+                .doesNotContain("s3cr3t-v4lue-never-shown").contains("clever");
+        assertThat(config.dump()).doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN)
+                .doesNotContain("s3cr3t-v4lue-never-shown").doesNotContain("AKIAEXAMPLE")
+                .contains("name = \"clever\"").contains("token = \"[MASKED]\"");
+    }
+
+    @Test
+    void aWrittenConfigIsPrivateAndRoundTrips() throws IOException {
+        Path file = dir.resolve("sub/config.toml");
+        Config original = Config.parse(FULL, file);
+        Config written = Config.write(file, original.tree());
+
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.list(file.getParent())).containsExactly(file);
+        Config reread = Config.load(file);
+        assertThat(reread.tree()).isEqualTo(original.tree());
+        assertThat(reread.engine()).usingRecursiveComparison().isEqualTo(original.engine());
+        assertThat(written.runners()).hasSize(2);
+        assertThat(Files.readString(file)).contains("[[runners]]", "[runners.docker]", "[runners.cache.s3]",
+                "[runners.provisioners.clever-cloud]");
+
+        Config.write(file, reread.treeWithoutRunners(Set.of("clever")));
+        assertThat(Config.load(file).runners()).extracting(RunnerSettings::name).containsExactly("local");
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void anInvalidTreeIsNotWritten() {
+        ObjectNode tree = Config.newTree();
+        tree.put("concurrent", -2);
+        Path file = dir.resolve("config.toml");
+        assertThatThrownBy(() -> Config.write(file, tree)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("concurrent: must be an integer ≥ 1, got -2");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void aMissingFileSaysHowToCreateIt() {
+        assertThatThrownBy(() -> Config.load(dir.resolve("none.toml"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("clever-runner register");
+    }
+
+    @Test
+    void reachabilityIsCheckedOnlyWhenAsked() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (ServerSocket open = new ServerSocket(0)) {
+            Config config = Config.parse("""
+                    [[runners]]
+                    name = "up"
+                    url = "http://127.0.0.1:%d"
+                    token = "glrt-aaaaaaaaaaaa"
+                    [[runners]]
+                    name = "down"
+                    url = "http://127.0.0.1:%d"
+                    token = "glrt-bbbbbbbbbbbb"
+                    """.formatted(open.getLocalPort(), closedPort), null);
+            List<String> problems = ConfigValidator.checkReachable(config.engine(), Duration.ofSeconds(2));
+            assertThat(problems).singleElement().asString()
+                    .startsWith("runners[1].url: cannot connect to 127.0.0.1:" + closedPort);
+        }
+    }
+
+    @Test
+    void theConfigPathFollowsOptionThenEnvironmentThenUser() {
+        Path home = Path.of("/home/ci");
+        assertThat(ConfigPaths.resolve("/x.toml", java.util.Map.of(ConfigPaths.CONFIG_ENV, "/y.toml"), false, home))
+                .isEqualTo(Path.of("/x.toml"));
+        assertThat(ConfigPaths.resolve(null, java.util.Map.of(ConfigPaths.CONFIG_ENV, "/y.toml"), true, home))
+                .isEqualTo(Path.of("/y.toml"));
+        assertThat(ConfigPaths.resolve(null, java.util.Map.of(), true, home)).isEqualTo(ConfigPaths.SYSTEM_CONFIG);
+        assertThat(ConfigPaths.resolve(null, java.util.Map.of(), false, home))
+                .isEqualTo(Path.of("/home/ci/.clever-runner/config.toml"));
+    }
+
+    @Test
+    void theSystemIdHashesTheMachineIdOrIsKeptNextToTheConfig() throws IOException {
+        Path machineId = Files.writeString(dir.resolve("machine-id"), "0123456789abcdef0123456789abcdef\n");
+        String fromMachine = ConfigPaths.systemId(machineId, dir.resolve("config.toml"));
+        assertThat(fromMachine).matches("s_[0-9a-f]{12}")
+                .isEqualTo(ConfigPaths.systemId(machineId, dir.resolve("config.toml")));
+
+        Path config = dir.resolve("etc/config.toml");
+        String random = ConfigPaths.systemId(dir.resolve("no-machine-id"), config);
+        assertThat(random).matches("r_[0-9A-Za-z]{12}");
+        assertThat(ConfigPaths.systemId(dir.resolve("no-machine-id"), config)).isEqualTo(random);
+        assertThat(dir.resolve("etc/.runner_system_id")).hasContent(random);
+    }
+}

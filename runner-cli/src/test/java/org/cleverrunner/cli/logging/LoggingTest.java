@@ -1,0 +1,77 @@
+package org.cleverrunner.cli.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.cleverrunner.cli.config.Config;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class LoggingTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.cleverrunner.cli.LoggingTest");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    @AfterEach
+    void restore() {
+        Logging.configure("info", "text");
+        Redactor.clear();
+    }
+
+    @Test
+    void textLinesMaskTokenShapesAndConfiguredSecrets() {
+        Config.parse("""
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = "custom-runner-secret-42"
+                """, null);
+        Logging.configure("info", "text", out);
+        LOG.info("registered with {} and {}", "glrt-abcDEF123_-.xyz", "GR1348941zzzzzz");
+        LOG.info("the job token is glcbt-64_1234abcd, the runner's custom-runner-secret-42");
+        LOG.warn("failed", new IllegalStateException("refused glpat-0123456789abcdef"));
+        LOG.debug("not shown at info");
+
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("INFO  LoggingTest - registered with glrt-[MASKED] and GR1348941[MASKED]")
+                .contains("the job token is glcbt-[MASKED], the runner's [MASKED]")
+                .contains("IllegalStateException: refused glpat-[MASKED]")
+                .doesNotContain("abcDEF123").doesNotContain("zzzzzz").doesNotContain("1234abcd")
+                .doesNotContain("custom-runner-secret-42").doesNotContain("0123456789abcdef")
+                .doesNotContain("not shown");
+    }
+
+    @Test
+    void jsonLinesAreObjectsWithTimeLevelLoggerAndMaskedMessage() throws Exception {
+        Logging.configure("debug", "json", out);
+        LOG.debug("token \"glrt-secret_token_value\" in quotes");
+        LOG.error("boom", new RuntimeException("with glrt-another_one"));
+
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(2);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode first = json.readTree(lines.get(0));
+        assertThat(first.get("level").asText()).isEqualTo("DEBUG");
+        assertThat(first.get("logger").asText()).isEqualTo("org.cleverrunner.cli.LoggingTest");
+        assertThat(first.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(first.get("message").asText()).isEqualTo("token \"glrt-[MASKED]\" in quotes");
+        JsonNode second = json.readTree(lines.get(1));
+        assertThat(second.get("level").asText()).isEqualTo("ERROR");
+        assertThat(second.get("error").asText()).contains("RuntimeException: with glrt-[MASKED]");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("secret_token_value", "another_one");
+    }
+
+    @Test
+    void badLevelsAndFormatsAreRefusedWithTheChoices() {
+        assertThatThrownBy(() -> Logging.configure("loud", "text", out)).hasMessageContaining("debug, info, warn or error");
+        assertThatThrownBy(() -> Logging.configure("info", "xml", out)).hasMessageContaining("text or json");
+    }
+}
