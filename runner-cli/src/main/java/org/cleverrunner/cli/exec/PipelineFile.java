@@ -106,6 +106,8 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
         private final String file;
         private final Map<String, Mapping> definitions = new LinkedHashMap<>();
         private final Map<String, Mapping> resolved = new LinkedHashMap<>();
+        /** Where each job's name is: its mapping's own mark is the line of its first keyword. */
+        private final Map<String, Integer> nameLines = new LinkedHashMap<>();
 
         Reader(String file) {
             this.file = file;
@@ -149,6 +151,7 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
                             }
                         } else if (value instanceof Mapping job) {
                             definitions.put(key, job);
+                            nameLines.put(key, line);
                             visible.add(key);
                         } else {
                             throw error(line, "top-level key '" + key + "' is neither a keyword nor a job "
@@ -222,7 +225,7 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
             }
             Optional<Value> scriptValue = job.get("script").filter(v -> !(v instanceof Scalar s && s.isNull()));
             if (scriptValue.isEmpty()) {
-                throw error(job.line(), what + " has no script");
+                throw error(nameLines.get(name), what + " has no script");
             }
             String stage = job.get("stage").map(v -> string(v, what + " stage")).orElse("test");
             if (!stages.contains(stage)) {
@@ -253,7 +256,7 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
             Value cache = inherited("cache", job, defaults, globals);
             Value artifacts = inherited("artifacts", job, defaults, null);
             Value timeout = inherited("timeout", job, defaults, null);
-            return new Job(name, job.line(), stage,
+            return new Job(name, nameLines.get(name), stage,
                     image == null ? null : image(image, what),
                     services == null ? List.of() : services(services, what),
                     job.get("variables").map(v -> variables(v, what + " variables")).orElse(List.of()),
@@ -303,7 +306,7 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
                 platform = options.get("platform").map(v -> string(v, what + " image:docker:platform")).orElse(null);
             }
             return new JobPlan.ImageSpec(required(image, "name", what + " image"),
-                    image.get("entrypoint").map(v -> strings(v, what + " image:entrypoint")).orElse(List.of()),
+                    image.get("entrypoint").map(v -> texts(v, what + " image:entrypoint")).orElse(List.of()),
                     image.get("pull_policy").map(v -> strings(v, what + " image:pull_policy")).orElse(List.of()),
                     user, platform);
         }
@@ -328,8 +331,8 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
                     }
                 });
                 services.add(new JobPlan.ServiceSpec(required(service, "name", what + " service"), aliases,
-                        service.get("entrypoint").map(v -> strings(v, what + " service entrypoint")).orElse(List.of()),
-                        service.get("command").map(v -> strings(v, what + " service command")).orElse(List.of()),
+                        service.get("entrypoint").map(v -> texts(v, what + " service entrypoint")).orElse(List.of()),
+                        service.get("command").map(v -> texts(v, what + " service command")).orElse(List.of()),
                         service.get("variables").map(v -> variables(v, what + " service variables")).orElse(List.of()),
                         service.get("pull_policy").map(v -> strings(v, what + " service pull_policy"))
                                 .orElse(List.of())));
@@ -492,6 +495,18 @@ public record PipelineFile(String file, List<String> stages, List<JobPlan.Variab
                 strings.add(string(item, what));
             }
             return strings;
+        }
+
+        /** A list of strings that may be empty, as entrypoints ({@code [""]} resets an image's). */
+        private List<String> texts(Value value, String what) {
+            if (value instanceof Scalar) {
+                return List.of(scalarText(value, what));
+            }
+            List<String> texts = new ArrayList<>();
+            for (Value item : sequence(value, what).items()) {
+                texts.add(scalarText(item, what));
+            }
+            return texts;
         }
 
         /** A non-empty scalar. */
