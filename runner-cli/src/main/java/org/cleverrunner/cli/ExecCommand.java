@@ -180,7 +180,8 @@ public final class ExecCommand implements Callable<Integer> {
                 : outcome.message();
         err.println("exec: job '" + job.name() + "' " + (outcome.status() == JobOutcome.Status.CANCELED
                 ? "was canceled" : "failed") + ": " + reason
-                + (outcome.exitCode() != null ? " (exit code " + outcome.exitCode() + ")" : "")
+                + (outcome.exitCode() != null && !reason.contains("exit code " + outcome.exitCode())
+                        ? " (exit code " + outcome.exitCode() + ")" : "")
                 + (outcome.failure() != null ? " [" + outcome.failure().name().toLowerCase(java.util.Locale.ROOT)
                         + "]" : "")
                 + (job.allowFailure() ? "; the job allows failure, a pipeline would go on" : ""));
