@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
  * directory, caches to a local store. Exit code 0 when the job succeeded, 1 when it failed or was canceled, 2 when
  * the command line or the file is wrong.
  */
-@Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "exec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Runs one job of a local .gitlab-ci.yml on the local Docker Engine, as a runner would, "
                 + "without GitLab.",
                 "The job sees the project directory as it is on disk (tracked and untracked files, .gitignore "
