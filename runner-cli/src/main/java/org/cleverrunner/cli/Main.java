@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
 /** The {@code clever-runner} command line. */
 @Command(name = "clever-runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Elastic CI runner for GitLab and Heptapod: each job on a Docker host of its own.",
-        subcommands = {DemoCommand.class, RegisterCommand.class, VerifyCommand.class, UnregisterCommand.class,
-                ListCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ExecCommand.class, RegisterCommand.class, VerifyCommand.class,
+                UnregisterCommand.class, ListCommand.class, ReapCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

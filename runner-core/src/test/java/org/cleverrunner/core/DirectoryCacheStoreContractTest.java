@@ -1,4 +1,4 @@
-package org.cleverrunner.testkit;
+package org.cleverrunner.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.cleverrunner.testkit;
+package org.cleverrunner.core;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,89 @@
+package org.cleverrunner.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cleverrunner.cli.config.Config;
+import org.cleverrunner.cli.config.ConfigException;
+import org.cleverrunner.core.LocalDockerProvisionerFactory;
+import org.cleverrunner.core.RunnerSettings;
+import org.cleverrunner.spi.Executor;
+import org.cleverrunner.spi.ExecutorFactory;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.Provisioner;
+import org.cleverrunner.spi.ProvisionerFactory;
+import org.cleverrunner.spi.Providers;
+import org.cleverrunner.spi.ReapingProvisioner;
+import org.cleverrunner.spi.RunnerSpiException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code reap}: removes what this runner left behind: on each host its provisioner still lists (or the local
+ * Docker Engine), the containers, networks and volumes carrying the runner's labels; then the hosts themselves.
+ * Safe while no job of this runner runs; the service does the same at start from its journal.
+ */
+@Command(name = "reap", mixinStandardHelpOptions = true,
+        description = "Remove the leftovers of this runner (containers, networks, volumes, hosts).")
+public final class ReapCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config = new ConfigOption();
+
+    @Option(names = "--name", description = "Only this runner.")
+    String name;
+
+    Map<String, String> environment = System.getenv();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path path = config.resolve(environment);
+        try {
+            Config loaded = Config.load(path);
+            ClassLoader loader = getClass().getClassLoader();
+            int failures = 0;
+            for (RunnerSettings runner : Runners.select(loaded, name, false)) {
+                Executor executor = Providers.find(ExecutorFactory.class, runner.executor(), loader)
+                        .create(runner.executorSettings());
+                Provisioner provisioner = Providers.find(ProvisionerFactory.class, runner.provisioner(), loader)
+                        .create(runner.provisionerSettings());
+                List<Host> hosts = provisioner instanceof ReapingProvisioner reaping
+                        ? reaping.leftovers(runner.shortId())
+                        : List.of(provisioner.acquire(new org.cleverrunner.spi.HostRequest(runner.shortId(), 1, null,
+                                null)));
+                for (Host host : hosts) {
+                    try {
+                        int removed = executor.sweep(host, runner.shortId());
+                        if (provisioner instanceof ReapingProvisioner || !LocalDockerProvisionerFactory.ID
+                                .equals(runner.provisioner())) {
+                            provisioner.release(host);
+                        }
+                        out.printf("%s: %s: removed %d leftover(s)%n", runner.name(), host.id(), removed);
+                    } catch (RuntimeException e) {
+                        failures++;
+                        err.printf("%s: %s: %s%n", runner.name(), host.id(), e.getMessage());
+                    }
+                }
+                provisioner.close();
+                executor.close();
+            }
+            return failures == 0 ? 0 : 1;
+        } catch (ConfigException | RunnerSpiException e) {
+            err.println(e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+}
