@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 import org.cleverrunner.docker.internal.Names;
 import org.cleverrunner.spi.ArtifactTransfer;
 import org.cleverrunner.spi.CacheStore;
@@ -309,9 +308,10 @@ class DockerExecutorIT {
     void artifactsCachesAndDependenciesMoveThroughTheArchiveApi() throws Exception {
         MemoryCache cache = new MemoryCache();
         MemoryArtifacts artifacts = new MemoryArtifacts();
-        artifacts.dependencies.put(41L, zip(Map.of("dist/app.txt", "built by job 41\n")));
+        artifacts.dependencies.put(41L, zip(Map.of("dist/app.txt", "built by job 41\n",
+                "dist/run.sh", "#!/bin/sh\necho executable kept its mode\n")));
 
-        JobPlan base = plan(List.of("cat dist/app.txt", "mkdir -p out vendor tmp",
+        JobPlan base = plan(List.of("cat dist/app.txt", "./dist/run.sh", "mkdir -p out vendor tmp",
                 "echo a > out/a.txt", "echo b > out/b.log", "echo x > tmp/x", "echo dep > vendor/dep.txt"),
                 List.of(), List.of(), List.of());
         JobPlan first = new JobPlan(base.runnerId(), base.jobId(), "build", base.projectPath(), base.image(),
@@ -324,7 +324,7 @@ class DockerExecutorIT {
         Run built = run(first, cache, artifacts);
 
         assertThat(built.outcome().status()).as(built.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
-        assertThat(built.trace().text()).contains("built by job 41");
+        assertThat(built.trace().text()).contains("built by job 41", "executable kept its mode");
         assertThat(entries(artifacts.uploaded.get("artifacts.zip"))).containsOnlyKeys("out/a.txt");
         assertThat(entries(cache.entries.get("deps-non_protected"))).containsEntry("vendor/dep.txt", "dep\n");
         assertThat(built.trace().sections()).contains("restore_cache", "download_artifacts", "archive_cache",
@@ -406,13 +406,16 @@ class DockerExecutorIT {
         }
     }
 
+    /** A zip as GitLab's archiver writes it, with unix modes: files named *.sh are executable. */
     static byte[] zip(Map<String, String> files) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+        try (var zip = new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(bytes)) {
             for (Map.Entry<String, String> file : files.entrySet()) {
-                zip.putNextEntry(new ZipEntry(file.getKey()));
+                var entry = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(file.getKey());
+                entry.setUnixMode(file.getKey().endsWith(".sh") ? 0755 : 0644);
+                zip.putArchiveEntry(entry);
                 zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
+                zip.closeArchiveEntry();
             }
         }
         return bytes.toByteArray();

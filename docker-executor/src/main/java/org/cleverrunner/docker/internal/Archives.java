@@ -18,12 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
 /**
  * Tar and zip streams for the Engine archive API, caches and artifacts, built with commons-compress and always
@@ -115,9 +115,9 @@ public final class Archives {
      */
     public static int zipToTar(InputStream zip, OutputStream out, String prefix) throws IOException {
         int files = 0;
-        try (ZipInputStream in = new ZipInputStream(zip); TarArchiveOutputStream tar = newTar(out)) {
+        try (ZipArchiveInputStream in = new ZipArchiveInputStream(zip); TarArchiveOutputStream tar = newTar(out)) {
             addDirectories(tar, prefix);
-            for (ZipEntry zipEntry; (zipEntry = in.getNextEntry()) != null; ) {
+            for (ZipArchiveEntry zipEntry; (zipEntry = in.getNextEntry()) != null; ) {
                 String name = safeRelative(zipEntry.getName());
                 if (zipEntry.isDirectory()) {
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name + "/");
@@ -132,7 +132,8 @@ public final class Archives {
                     long size = Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name);
                     entry.setSize(size);
-                    entry.setMode(0666);
+                    // keep the executable bit the zip recorded (GitLab's archiver records unix modes)
+                    entry.setMode((zipEntry.getUnixMode() & 0111) != 0 ? 0777 : 0666);
                     tar.putArchiveEntry(entry);
                     Files.copy(spool, tar);
                     tar.closeArchiveEntry();
@@ -152,7 +153,7 @@ public final class Archives {
     public static int tarToZip(InputStream tarStream, OutputStream out, Selection selection) throws IOException {
         int files = 0;
         try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
-                ZipOutputStream zip = new ZipOutputStream(out)) {
+                ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 String name = entry.getName();
                 int slash = name.indexOf('/');
@@ -167,11 +168,12 @@ public final class Archives {
                 if (entry.isSymbolicLink() || !entry.isFile()) {
                     continue;
                 }
-                ZipEntry zipEntry = new ZipEntry(relative);
+                ZipArchiveEntry zipEntry = new ZipArchiveEntry(relative);
                 zipEntry.setTime(entry.getModTime().getTime());
-                zip.putNextEntry(zipEntry);
+                zipEntry.setUnixMode(entry.getMode() & 0777);
+                zip.putArchiveEntry(zipEntry);
                 tar.transferTo(zip);
-                zip.closeEntry();
+                zip.closeArchiveEntry();
                 files++;
             }
             if (files == 0) {

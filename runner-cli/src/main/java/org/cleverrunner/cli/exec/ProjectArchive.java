@@ -10,8 +10,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
 /**
  * The project's working tree as a zip, the way a fresh checkout plus local edits would look: when the directory is
@@ -30,18 +30,20 @@ final class ProjectArchive {
         List<Path> skip = excluded.stream().map(path -> path.toAbsolutePath().normalize()).toList();
         List<String> files = list(root);
         int count = 0;
-        ZipOutputStream zip = new ZipOutputStream(out); // not closed: the caller owns the stream
+        // commons-compress, for the unix modes: scripts keep their executable bit in the job's container
+        ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out); // not closed: the caller owns the stream
         for (String relative : files) {
             Path file = root.resolve(relative).normalize();
             // regular files only (links followed): submodule directories and deleted tracked files are skipped
             if (!file.startsWith(root) || !Files.isRegularFile(file) || skip.stream().anyMatch(file::startsWith)) {
                 continue;
             }
-            ZipEntry entry = new ZipEntry(relative.replace('\\', '/'));
+            ZipArchiveEntry entry = new ZipArchiveEntry(relative.replace('\\', '/'));
             entry.setLastModifiedTime(Files.getLastModifiedTime(file));
-            zip.putNextEntry(entry);
+            entry.setUnixMode(Files.isExecutable(file) ? 0755 : 0644);
+            zip.putArchiveEntry(entry);
             Files.copy(file, zip);
-            zip.closeEntry();
+            zip.closeArchiveEntry();
             count++;
         }
         zip.finish();
