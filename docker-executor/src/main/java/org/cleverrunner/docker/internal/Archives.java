@@ -22,7 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
 /**
@@ -110,14 +110,15 @@ public final class Archives {
     }
 
     /**
-     * Converts a zip (an artifacts or cache archive) into a tar under {@code prefix}, refusing entries that would
+     * Converts a zip file (an artifacts or cache archive) into a tar under {@code prefix}, refusing entries that would
      * escape it. Returns the number of files.
      */
-    public static int zipToTar(InputStream zip, OutputStream out, String prefix) throws IOException {
+    public static int zipToTar(Path zipFile, OutputStream out, String prefix) throws IOException {
         int files = 0;
-        try (ZipArchiveInputStream in = new ZipArchiveInputStream(zip); TarArchiveOutputStream tar = newTar(out)) {
+        // a zip file, not a stream: unix modes live in the central directory, which a stream reader never sees
+        try (ZipFile zip = ZipFile.builder().setPath(zipFile).get(); TarArchiveOutputStream tar = newTar(out)) {
             addDirectories(tar, prefix);
-            for (ZipArchiveEntry zipEntry; (zipEntry = in.getNextEntry()) != null; ) {
+            for (ZipArchiveEntry zipEntry : java.util.Collections.list(zip.getEntriesInPhysicalOrder())) {
                 String name = safeRelative(zipEntry.getName());
                 if (zipEntry.isDirectory()) {
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name + "/");
@@ -126,21 +127,16 @@ public final class Archives {
                     tar.closeArchiveEntry();
                     continue;
                 }
-                // Sizes in zip headers may be absent (streamed zips): spool the entry to learn it.
-                Path spool = Files.createTempFile("clever-runner-entry", ".bin");
-                try {
-                    long size = Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name);
-                    entry.setSize(size);
-                    // keep the executable bit the zip recorded (GitLab's archiver records unix modes)
-                    entry.setMode((zipEntry.getUnixMode() & 0111) != 0 ? 0777 : 0666);
-                    tar.putArchiveEntry(entry);
-                    Files.copy(spool, tar);
-                    tar.closeArchiveEntry();
-                    files++;
-                } finally {
-                    Files.deleteIfExists(spool);
+                TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name);
+                entry.setSize(zipEntry.getSize());
+                // keep the executable bit the zip recorded (GitLab's archiver records unix modes)
+                entry.setMode((zipEntry.getUnixMode() & 0111) != 0 ? 0777 : 0666);
+                tar.putArchiveEntry(entry);
+                try (InputStream content = zip.getInputStream(zipEntry)) {
+                    content.transferTo(tar);
                 }
+                tar.closeArchiveEntry();
+                files++;
             }
         }
         return files;

@@ -599,9 +599,12 @@ public final class JobRun {
                     if (archive.isEmpty()) {
                         continue;
                     }
+                    Path spool = Files.createTempFile("clever-runner-cache", ".zip");
                     try (InputStream zip = archive.get()) {
-                        uploadTar(paths.parentDir(),
-                                out -> Archives.zipToTar(zip, out, paths.leafName()));
+                        Files.copy(zip, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        uploadTar(paths.parentDir(), out -> Archives.zipToTar(spool, out, paths.leafName()));
+                    } finally {
+                        deleteQuietly(spool);
                     }
                     trace.line("Successfully extracted cache");
                     restored = true;
@@ -654,11 +657,7 @@ public final class JobRun {
                     return "the artifacts of " + dependency.name() + " (" + dependency.jobId() + ") are not available";
                 }
                 Path source = zip;
-                uploadTar(paths.parentDir(), out -> {
-                    try (InputStream in = Files.newInputStream(source)) {
-                        Archives.zipToTar(in, out, paths.leafName());
-                    }
-                });
+                uploadTar(paths.parentDir(), out -> Archives.zipToTar(source, out, paths.leafName()));
                 trace.line("Downloaded artifacts for " + dependency.name() + " (" + dependency.jobId() + ")");
             } catch (IOException | InterruptedException | RuntimeException e) {
                 if (e instanceof InterruptedException) {
