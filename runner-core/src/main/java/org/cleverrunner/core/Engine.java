@@ -233,11 +233,13 @@ public final class Engine implements AutoCloseable {
 
     Provisioner provisionerFor(RunnerSettings runner) {
         if (provisionerOverride != null) {
-            return provisionerOverride;
+            return provisioners.computeIfAbsent(runner.name(),
+                    name -> GatedProvisioner.wrap(provisionerOverride, runner.admission()));
         }
-        return provisioners.computeIfAbsent(runner.name(), name -> Providers.select(ProvisionerFactory.class, null,
-                runner.provisioner(), LocalDockerProvisionerFactory.ID, classLoader)
-                .create(runner.provisionerSettings()));
+        return provisioners.computeIfAbsent(runner.name(), name -> GatedProvisioner.wrap(
+                Providers.select(ProvisionerFactory.class, null, runner.provisioner(),
+                        LocalDockerProvisionerFactory.ID, classLoader).create(runner.provisionerSettings()),
+                runner.admission()));
     }
 
     CoordinatorClient client(RunnerSettings runner) {

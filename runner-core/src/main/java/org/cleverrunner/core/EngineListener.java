@@ -24,6 +24,10 @@ public interface EngineListener {
     default void jobFinished(String runner, long jobId, JobOutcome outcome, Duration duration) {
     }
 
+    /** A host was billed: its flavor and its uptime rounded up to 10 s. */
+    default void billed(String runner, String provisioner, String flavor, long billedSeconds) {
+    }
+
     /** A coordinator call failed (transport error or an unexpected answer). */
     default void coordinatorError(String runner, String call) {
     }

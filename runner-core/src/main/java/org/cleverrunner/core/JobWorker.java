@@ -128,10 +128,12 @@ final class JobWorker {
             pump.schedule(engine.traceInterval());
             JobContext context = new JobContext(trace, engine.cacheStore(),
                     new CoordinatorArtifactTransfer(client, job.id(), job.token()), control);
+            Billing billing = new Billing();
             outcome = HostedRun.run(plan, engine.provisionerFor(runner), engine.executorFor(runner), context,
                     new HostedRun.HostEvents() {
                         @Override
                         public void acquired(Host host, Duration provisioning) {
+                            billing.acquired(host);
                             engine.journal().hostAcquired(new Journal.HostEntry(runner.name(), job.id(),
                                     runner.provisioner(), host.id(), host.dockerEndpoint().toString(),
                                     host.attributes()));
@@ -141,10 +143,12 @@ final class JobWorker {
 
                         @Override
                         public void released(Host host) {
+                            billing.released();
                             engine.journal().hostReleased(runner.name(), job.id(), host.id());
                             engine.listener().hostReleased(runner.name(), job.id(), runner.provisioner());
                         }
                     });
+            billing.report(trace);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             outcome = JobOutcome.canceled("the runner was interrupted");
@@ -206,6 +210,38 @@ final class JobWorker {
             case JOB_CANCELED -> FailureReason.JOB_CANCELED;
             default -> FailureReason.RUNNER_SYSTEM_FAILURE;
         };
+    }
+
+    /** The host's flavor and uptime, written at the end of the job's log with its estimated cost. */
+    private final class Billing {
+        private Host host;
+        private long acquiredAt;
+        private long releasedAt;
+
+        void acquired(Host acquiredHost) {
+            host = acquiredHost;
+            acquiredAt = System.nanoTime();
+        }
+
+        void released() {
+            releasedAt = System.nanoTime();
+        }
+
+        void report(JobTrace trace) {
+            if (host == null || host.flavor() == null || releasedAt == 0) {
+                return;
+            }
+            long uptime = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(releasedAt - acquiredAt + 999_999_999L));
+            long billed = (uptime + 9) / 10 * 10;
+            var flavored = Admission.unwrap(engine.provisionerFor(runner));
+            var flavor = flavored == null ? null : flavored.flavors().get(host.flavor());
+            String cost = flavor == null || flavor.pricePerHour() <= 0 ? "no price configured"
+                    : String.format(java.util.Locale.ROOT, "estimated cost %.4f %s", billed / 3600.0
+                            * flavor.pricePerHour(), flavored.currency());
+            trace.line("Host " + host.id() + ": flavor " + host.flavor() + ", up " + uptime + " s, billed "
+                    + billed + " s (10 s granularity), " + cost);
+            engine.listener().billed(runner.name(), runner.provisioner(), host.flavor(), billed);
+        }
     }
 
     private static void sleepQuietly(long millis) {

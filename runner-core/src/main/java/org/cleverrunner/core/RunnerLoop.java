@@ -27,6 +27,7 @@ final class RunnerLoop {
     private final RunnerSettings runner;
     private final CoordinatorClient client;
     private final Semaphore limit;
+    private final Admission admission;
     private final AtomicReference<String> lastUpdate = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopped;
@@ -36,6 +37,7 @@ final class RunnerLoop {
         this.runner = runner;
         this.client = client;
         this.limit = runner.limit() > 0 ? new Semaphore(runner.limit(), true) : null;
+        this.admission = new Admission(runner.admission(), engine.provisionerFor(runner));
     }
 
     void start() {
@@ -59,6 +61,14 @@ final class RunnerLoop {
                 if (!acquireSlot()) {
                     continue;
                 }
+                java.util.Optional<Double> reservation = admission.reserveLargest();
+                if (reservation.isEmpty()) {
+                    // the weighted quota would not hold the largest flavor: wait for a job to end
+                    releaseSlot();
+                    pause(200);
+                    continue;
+                }
+                double reserved = reservation.get();
                 boolean handedOff = false;
                 try {
                     String previous = lastUpdate.get();
@@ -70,7 +80,11 @@ final class RunnerLoop {
                         failures = 0;
                         if (engine.accepting()) {
                             // unconfirmed, the job goes back to the queue on the coordinator's side (two-phase commit)
-                            JobWorker worker = new JobWorker(engine, runner, client, received.job(), this::releaseSlot);
+                            double held = admission.settle(reserved, received.job());
+                            JobWorker worker = new JobWorker(engine, runner, client, received.job(), () -> {
+                                admission.release(held);
+                                releaseSlot();
+                            });
                             handedOff = true;
                             worker.start();
                         }
@@ -90,6 +104,7 @@ final class RunnerLoop {
                     }
                 } finally {
                     if (!handedOff) {
+                        admission.release(reserved);
                         releaseSlot();
                     }
                 }

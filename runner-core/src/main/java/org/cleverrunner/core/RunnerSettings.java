@@ -24,6 +24,7 @@ import org.cleverrunner.spi.Secret;
  * @param tls extra CA / client certificate to reach the coordinator, or null
  * @param defaultImage the image of jobs that name none
  * @param outputLimitBytes the job log's size limit
+ * @param admission weighted quota, provisioning cap and launch interval
  */
 public record RunnerSettings(
         String name,
@@ -37,7 +38,8 @@ public record RunnerSettings(
         ProviderSettings provisionerSettings,
         TlsOptions tls,
         String defaultImage,
-        long outputLimitBytes) {
+        long outputLimitBytes,
+        AdmissionSettings admission) {
 
     private static final Pattern SHORT_TOKEN = Pattern.compile("[^a-z0-9]");
 
@@ -53,6 +55,15 @@ public record RunnerSettings(
         provisionerSettings = provisionerSettings == null ? ProviderSettings.empty() : provisionerSettings;
         defaultImage = defaultImage == null || defaultImage.isBlank() ? "alpine:latest" : defaultImage;
         outputLimitBytes = outputLimitBytes <= 0 ? 4L * 1024 * 1024 : outputLimitBytes;
+        admission = admission == null ? AdmissionSettings.unlimited() : admission;
+    }
+
+    /** Settings without admission limits beyond {@code limit}. */
+    public RunnerSettings(String name, String url, Secret token, int limit, int requestConcurrency, String executor,
+            String provisioner, ProviderSettings executorSettings, ProviderSettings provisionerSettings,
+            TlsOptions tls, String defaultImage, long outputLimitBytes) {
+        this(name, url, token, limit, requestConcurrency, executor, provisioner, executorSettings,
+                provisionerSettings, tls, defaultImage, outputLimitBytes, null);
     }
 
     /** A runner with the defaults: docker executor on the local Docker Engine. */
@@ -74,7 +85,12 @@ public record RunnerSettings(
 
     public RunnerSettings withLimit(int newLimit) {
         return new RunnerSettings(name, url, token, newLimit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission);
+    }
+
+    public RunnerSettings withAdmission(AdmissionSettings newAdmission) {
+        return new RunnerSettings(name, url, token, limit, requestConcurrency, executor, provisioner,
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, newAdmission);
     }
 
     @Override

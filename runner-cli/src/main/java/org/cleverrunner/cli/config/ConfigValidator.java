@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import org.cleverrunner.coordinator.TlsOptions;
 import org.cleverrunner.core.EngineSettings;
+import org.cleverrunner.core.AdmissionSettings;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
@@ -36,7 +37,8 @@ public final class ConfigValidator {
     // id, token_obtained_at and token_expires_at are bookkeeping gitlab-runner writes; accepted so its files load.
     static final Set<String> RUNNER_KEYS = Set.of("name", "url", "token", "limit", "request_concurrency", "executor",
             "provisioner", "output_limit", "tls-ca-file", "tls-cert-file", "tls-key-file", "docker", "cache",
-            "provisioners", "id", "token_obtained_at", "token_expires_at");
+            "provisioners", "id", "token_obtained_at", "token_expires_at", "weighted_quota", "max_provisioning",
+            "min_launch_interval");
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
@@ -174,6 +176,10 @@ public final class ConfigValidator {
         String executor = string(node, path, "executor", false);
         String provisioner = string(node, path, "provisioner", false);
         int outputLimitKib = integer(node, path, "output_limit", 1, 4096);
+        // ours: admission by weight (a job weighs its flavor's RAM in GiB^1.25), provisioning cap, launch spacing
+        int weightedQuota = integer(node, path, "weighted_quota", 0, 0);
+        int maxProvisioning = integer(node, path, "max_provisioning", 0, 0);
+        int minLaunchInterval = integer(node, path, "min_launch_interval", 0, 0);
         if (node.has("id")) {
             integer(node, path, "id", 0, 0);
         }
@@ -235,7 +241,8 @@ public final class ConfigValidator {
         return new RunnerSettings(name, url, Secret.of(token), limit, requestConcurrency, executor, provisionerId,
                 new ProviderSettings(path + ".docker", dockerValues),
                 new ProviderSettings(path + ".provisioners." + provisionerId, provisionerValues), tls, image,
-                outputLimitKib * 1024L);
+                outputLimitKib * 1024L, new AdmissionSettings(weightedQuota, maxProvisioning,
+                        java.time.Duration.ofSeconds(minLaunchInterval)));
     }
 
     private TlsOptions tls(ObjectNode node, String path) {

@@ -38,6 +38,7 @@ public final class EngineMetrics implements EngineListener {
     public static final String PROVISIONING_DURATION = "clever.runner.provisioning.duration";
     public static final String HOSTS = "clever.runner.hosts";
     public static final String COORDINATOR_ERRORS = "clever.runner.coordinator.errors";
+    public static final String BILLED_SECONDS = "clever.runner.billed.instance.seconds";
 
     // A few fixed buckets rather than a percentile histogram: CI jobs last from seconds to hours, and a few
     // dozen series per runner is all a dashboard needs.
@@ -104,6 +105,16 @@ public final class EngineMetrics implements EngineListener {
                     .register(registry)
                     .record(duration);
         }
+    }
+
+    @Override
+    public void billed(String runner, String provisioner, String flavor, long billedSeconds) {
+        Counter.builder(BILLED_SECONDS)
+                .description("Instance-seconds billed for job hosts, rounded up to 10 s per host")
+                .tag("provisioner", value(provisioner))
+                .tag("flavor", value(flavor))
+                .register(registry)
+                .increment(Math.max(0, billedSeconds));
     }
 
     @Override

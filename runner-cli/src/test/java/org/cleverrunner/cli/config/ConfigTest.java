@@ -119,6 +119,31 @@ class ConfigTest {
     }
 
     @Test
+    void admissionKeysGiveTheRunnersAdmissionSettings() {
+        Config config = Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-admissionconfig"
+                provisioner = "local-docker"
+                weighted_quota = 120
+                max_provisioning = 3
+                min_launch_interval = 2
+                """, dir.resolve("config.toml"));
+        org.cleverrunner.core.AdmissionSettings admission = config.runners().get(0).admission();
+        assertThat(admission.weightedQuota()).isEqualTo(120.0);
+        assertThat(admission.maxProvisioning()).isEqualTo(3);
+        assertThat(admission.minLaunchInterval()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThatThrownBy(() -> Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-admissionconfig"
+                weighted_quota = -1
+                """, dir.resolve("config.toml"))).hasMessageContaining("runners[0].weighted_quota");
+    }
+
+    @Test
     void defaultsFollowGitLabRunnerAndTheJournalSitsNextToTheConfig() {
         Config config = Config.parse("", dir.resolve("config.toml"));
         assertThat(config.engine().concurrent()).isEqualTo(1);

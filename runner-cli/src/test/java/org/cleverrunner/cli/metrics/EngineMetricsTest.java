@@ -92,4 +92,15 @@ class EngineMetricsTest {
                 .contains("clever_runner_hosts{provisioner=\"local-docker\",state=\"acquired\"} 0")
                 .contains("clever_runner_jobs_total{failure_reason=\"none\",runner=\"unknown\",state=\"success\"} 1.0");
     }
+
+    @org.junit.jupiter.api.Test
+    void billedInstanceSecondsAreCountedByFlavor() {
+        metrics.billed("r1", "clever-cloud", "XL", 90);
+        metrics.billed("r1", "clever-cloud", "XL", 20);
+        metrics.billed("r1", "clever-cloud", "S", 10);
+
+        org.assertj.core.api.Assertions.assertThat(registry.scrape())
+                .contains("clever_runner_billed_instance_seconds_total{flavor=\"XL\",provisioner=\"clever-cloud\"} 110.0")
+                .contains("clever_runner_billed_instance_seconds_total{flavor=\"S\",provisioner=\"clever-cloud\"} 10.0");
+    }
 }
