@@ -56,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Provisioner> provisioners = new ConcurrentHashMap<>();
     private final Map<String, Executor> executors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService pumps;
+    private final Duration reapInterval;
     private volatile boolean accepting;
     private volatile boolean stopping;
 
@@ -70,6 +71,7 @@ public final class Engine implements AutoCloseable {
         this.version = builder.version;
         this.systemId = builder.systemId;
         this.traceInterval = builder.traceInterval;
+        this.reapInterval = builder.reapInterval;
         this.journal = new Journal(settings.journalFile());
         this.concurrent = new Semaphore(settings.concurrent(), true);
         this.pumps = Executors.newScheduledThreadPool(2, runnable -> {
@@ -96,7 +98,12 @@ public final class Engine implements AutoCloseable {
             provisionerFor(runner);
         }
         recover();
+        reap();
         accepting = true;
+        if (!reapInterval.isZero()) {
+            pumps.scheduleWithFixedDelay(this::reap, reapInterval.toMillis(), reapInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         for (RunnerSettings runner : settings.runners()) {
             RunnerLoop loop = new RunnerLoop(this, runner, client(runner));
             loops.add(loop);
@@ -308,6 +315,41 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives back the hosts a reaping provisioner still lists for a runner that no running job holds: VMs of a
+     * crashed run, releases that failed. Runs at start and every reap interval.
+     */
+    int reap() {
+        int released = 0;
+        Set<String> live = ConcurrentHashMap.newKeySet();
+        running.forEach(worker -> {
+            if (worker.hostId() != null) {
+                live.add(worker.hostId());
+            }
+        });
+        for (RunnerSettings runner : settings.runners()) {
+            Provisioner provisioner = provisionerFor(runner);
+            Provisioner inner = provisioner instanceof GatedProvisioner gated ? gated.delegate() : provisioner;
+            if (!(inner instanceof org.cleverrunner.spi.ReapingProvisioner reaping)) {
+                continue;
+            }
+            try {
+                for (Host host : reaping.leftovers(runner.shortId())) {
+                    if (live.contains(host.id())) {
+                        continue;
+                    }
+                    LOG.warn("runner {}: releasing leftover host {}", runner.name(), host.id());
+                    reaping.release(host);
+                    journal.hostReleasedById(host.id());
+                    released++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("runner {}: reaping failed: {}", runner.name(), e.toString());
+            }
+        }
+        return released;
+    }
+
     private RunnerSettings runner(String name) {
         return settings.runners().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
     }
@@ -324,6 +366,7 @@ public final class Engine implements AutoCloseable {
         private String version = "dev";
         private String systemId;
         private Duration traceInterval = Duration.ofSeconds(3);
+        private Duration reapInterval = Duration.ofMinutes(5);
 
         private Builder() {
         }
@@ -381,6 +424,12 @@ public final class Engine implements AutoCloseable {
         /** How often a job's new log output is sent until the coordinator asks otherwise (default 3 s). */
         public Builder traceInterval(Duration interval) {
             this.traceInterval = Objects.requireNonNull(interval, "traceInterval");
+            return this;
+        }
+
+        /** How often leftovers of reaping provisioners are looked for (default 5 min; zero: only at start). */
+        public Builder reapInterval(Duration interval) {
+            this.reapInterval = Objects.requireNonNull(interval, "reapInterval");
             return this;
         }
 

@@ -29,6 +29,7 @@ public final class HostedRun {
         default void acquired(Host host, Duration provisioning) {
         }
 
+        /** Only when the provisioner gave the host back; a failed release leaves it to the reaper. */
         default void released(Host host) {
         }
     }
@@ -62,10 +63,11 @@ public final class HostedRun {
         } finally {
             try {
                 provisioner.release(host);
+                events.released(host);
             } catch (RuntimeException e) {
+                // not reported as released: the journal keeps the host and the reaper tries again
                 LOG.warn("releasing host {} of job {} failed: {}", host.id(), plan.jobId(), e.toString());
             }
-            events.released(host);
         }
     }
 }

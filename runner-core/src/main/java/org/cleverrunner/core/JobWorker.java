@@ -41,6 +41,7 @@ final class JobWorker {
     private final TraceBuffer buffer = new TraceBuffer();
     private volatile boolean interruptedByShutdown;
     private volatile Thread thread;
+    private volatile String hostId;
 
     JobWorker(Engine engine, RunnerSettings runner, CoordinatorClient client, JobPayload job, Runnable releaseSlot) {
         this.engine = engine;
@@ -55,6 +56,11 @@ final class JobWorker {
         thread = new Thread(this::run, "job-" + runner.name() + "-" + job.id());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** The host this job holds, or null. */
+    String hostId() {
+        return hostId;
     }
 
     /** The engine's grace time is over: abort the job, which is then reported as interrupted. */
@@ -134,6 +140,7 @@ final class JobWorker {
                         @Override
                         public void acquired(Host host, Duration provisioning) {
                             billing.acquired(host);
+                            hostId = host.id();
                             engine.journal().hostAcquired(new Journal.HostEntry(runner.name(), job.id(),
                                     runner.provisioner(), host.id(), host.dockerEndpoint().toString(),
                                     host.attributes()));

@@ -110,6 +110,13 @@ public final class Journal {
         }
     }
 
+    /** Forgets a host released by the reaper, whoever held it. */
+    public synchronized void hostReleasedById(String hostId) {
+        if (hosts.removeIf(host -> host.hostId().equals(hostId))) {
+            save();
+        }
+    }
+
     /** Empties the journal (after a recovery dealt with what it held). */
     public synchronized void clear() {
         jobs.clear();

@@ -1,0 +1,117 @@
+package org.cleverrunner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.HostRequest;
+import org.cleverrunner.spi.ReapingProvisioner;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.JobHandle;
+import org.cleverrunner.testkit.JobState;
+import org.cleverrunner.testkit.Jobs;
+import org.cleverrunner.testkit.RunnerHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hosts a reaping provisioner still lists are released at start and periodically, unless a job holds them. */
+class ReaperTest {
+
+    @TempDir
+    Path dir;
+    FakeCoordinator gitlab;
+    RunnerHandle runner;
+    Engine engine;
+    VmProvisioner vms = new VmProvisioner();
+    SimulatedBackends backends = new SimulatedBackends();
+
+    @BeforeEach
+    void start() {
+        gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2)).start();
+        runner = gitlab.addRunner("glrt-reapertest01", Set.of(), true);
+    }
+
+    @AfterEach
+    void stop() {
+        if (engine != null) {
+            engine.shutdown();
+        }
+        gitlab.close();
+    }
+
+    Engine engine() {
+        return Engine.builder()
+                .settings(new EngineSettings(2, Duration.ofMillis(200), Duration.ofSeconds(10),
+                        dir.resolve("journal.json"), List.of(RunnerSettings.of("vm", gitlab.url(), runner.token()))))
+                .executor(backends.executor).provisioner(vms).reapInterval(Duration.ofMillis(300))
+                .traceInterval(Duration.ofMillis(200)).version("test").build();
+    }
+
+    @Test
+    void leftoversOfACrashedRunAreReleasedAtStart() {
+        vms.existing.put("vm-old-1", "reaperte");
+        vms.existing.put("vm-old-2", "reaperte");
+        vms.existing.put("vm-other-runner", "someoneelse");
+        engine = engine().start();
+        assertThat(vms.existing).containsOnlyKeys("vm-other-runner");
+    }
+
+    @Test
+    void aReleaseThatFailedIsRetriedByTheReaperButAHostInUseIsKept() throws Exception {
+        vms.failReleases.set(1);
+        JobHandle first = gitlab.enqueue(Jobs.job("first").script("echo one"));
+        engine = engine().start();
+        assertThat(gitlab.awaitJob(first.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+
+        JobHandle busy = gitlab.enqueue(Jobs.job("busy").script("sleep 1500"));
+        gitlab.awaitState(busy.id(), JobState.RUNNING, Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (vms.existing.containsKey("vm-" + first.id()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(vms.existing).as("the failed release was retried").doesNotContainKey("vm-" + first.id());
+        assertThat(vms.existing).as("the running job's VM is kept").containsKey("vm-" + busy.id());
+        assertThat(gitlab.awaitJob(busy.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+        assertThat(vms.existing).isEmpty();
+    }
+
+    /** VMs that exist until released; a release may be made to fail. */
+    static final class VmProvisioner implements ReapingProvisioner {
+        final Map<String, String> existing = new ConcurrentHashMap<>();
+        final AtomicInteger failReleases = new AtomicInteger();
+
+        @Override
+        public Host acquire(HostRequest request) {
+            String id = "vm-" + request.jobId();
+            existing.put(id, request.runnerId());
+            return host(id);
+        }
+
+        @Override
+        public void release(Host host) {
+            if (failReleases.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("the cloud API is down");
+            }
+            existing.remove(host.id());
+        }
+
+        @Override
+        public List<Host> leftovers(String runnerId) {
+            return existing.entrySet().stream().filter(e -> e.getValue().equals(runnerId))
+                    .map(e -> host(e.getKey())).toList();
+        }
+
+        private static Host host(String id) {
+            return new Host(id, URI.create("https://" + id + ".example"), null, null, Map.of());
+        }
+    }
+}
