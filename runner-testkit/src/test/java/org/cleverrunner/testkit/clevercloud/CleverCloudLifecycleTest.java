@@ -163,6 +163,24 @@ class CleverCloudLifecycleTest {
     }
 
     @Test
+    void repositoryIsCreatingForAWhileAndSelfMirrorsThePersonalSpace() throws Exception {
+        try (CleverCloudSimulator sim = CleverCloudSimulator.builder().organisationToken("o")
+                .repoCreationDelay(Duration.ofMillis(300)).start()) {
+            CcHttp http = new CcHttp(sim, "token o");
+            JsonNode app = http.json("POST", "/v2/self/applications", CcHttp.createBody("mine", "S"));
+            assertThat(app.path("ownerId").asText()).isEqualTo(sim.userId());
+            assertThat(app.path("deployment").path("repoState").asText()).isEqualTo("CREATING");
+            Thread.sleep(350);
+            String id = app.path("id").asText();
+            assertThat(http.json("GET", "/v2/self/applications/" + id, null).path("deployment").path("repoState").asText())
+                    .isEqualTo("CREATED");
+            // An application is only visible under its owner.
+            assertThat(http.send("GET", "/v2/organisations/" + sim.organisationId() + "/applications/" + id, null)
+                    .statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void billingRoundsEachInstanceUpToTenSeconds() {
         assertThat(CleverCloudSimulator.billedSeconds(Duration.ZERO)).isZero();
         assertThat(CleverCloudSimulator.billedSeconds(Duration.ofMillis(1))).isEqualTo(10);
