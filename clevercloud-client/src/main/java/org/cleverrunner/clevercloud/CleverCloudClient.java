@@ -481,7 +481,7 @@ public final class CleverCloudClient {
                 }
                 JsonNode fieldNode = node.get("fields");
                 if (fieldNode != null && fieldNode.isObject()) {
-                    fieldNode.fields().forEachRemaining(field -> fields.put(field.getKey(), Redactor.redact(
+                    fieldNode.properties().forEach(field -> fields.put(field.getKey(), Redactor.redact(
                             field.getValue().isTextual() ? field.getValue().asText() : field.getValue().toString(),
                             secrets)));
                 }
