@@ -47,12 +47,35 @@ public final class HostedRun {
                 Map.of("job", Long.toString(plan.jobId())));
         long started = System.nanoTime();
         Host host;
+        // a job canceled while its VM boots interrupts the provisioning, which then deletes what it created
+        Thread provisioning = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean acquiring = new java.util.concurrent.atomic.AtomicBoolean(true);
+        context.control().onStop(() -> {
+            if (acquiring.get()) {
+                provisioning.interrupt();
+            }
+        });
         try {
             host = provisioner.acquire(request);
+        } catch (InterruptedException e) {
+            acquiring.set(false);
+            if (context.control().stopRequested()) {
+                Thread.interrupted(); // the job was canceled: not the runner's own interruption
+                context.trace().line("\u001b[0;33mThe job was canceled while its host was provisioned\u001b[0;m");
+                return JobOutcome.canceled("the job was canceled while its host was provisioned");
+            }
+            throw e;
         } catch (HostProvisioningException e) {
+            acquiring.set(false);
             context.trace().line("\u001b[31;1mERROR: Job failed (system failure): no host for this job: "
                     + e.getMessage() + "\u001b[0;m");
             return JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.getMessage());
+        }
+        synchronized (acquiring) {
+            acquiring.set(false);
+        }
+        if (Thread.interrupted() && !context.control().stopRequested()) {
+            Thread.currentThread().interrupt(); // someone else's interruption: keep it
         }
         events.acquired(host, Duration.ofNanos(System.nanoTime() - started));
         try {

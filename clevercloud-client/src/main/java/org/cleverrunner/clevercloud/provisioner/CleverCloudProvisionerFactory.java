@@ -1,0 +1,80 @@
+package org.cleverrunner.clevercloud.provisioner;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
+import org.cleverrunner.clevercloud.CleverCloudClient;
+import org.cleverrunner.spi.ProviderSettings;
+import org.cleverrunner.spi.Provisioner;
+import org.cleverrunner.spi.ProvisionerFactory;
+import org.cleverrunner.spi.RunnerSpiException;
+import org.cleverrunner.spi.Secret;
+
+/**
+ * The {@code clever-cloud} provisioner, found by ServiceLoader. Settings ({@code [runners.provisioners.clever-cloud]}):
+ * {@code organisation} (required), credentials as {@code api-token}, or {@code token} + {@code secret} (OAuth1, as
+ * clever-tools), or {@code token-scheme} (the previous runner's {@code Authorization: token}); else clever-tools'
+ * own login; {@code api-url}, {@code flavor-context}, {@code name-prefix}, {@code default-flavor},
+ * {@code max-flavor}, {@code zone}, {@code gateway-jar}, {@code endpoint-scheme}, {@code boot-timeout},
+ * {@code repository-timeout}, {@code poll-interval}, {@code price.<FLAVOR>} (per hour), {@code currency},
+ * {@code env.<NAME>} (extra VM environment).
+ */
+public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
+
+    @Override
+    public String id() {
+        return "clever-cloud";
+    }
+
+    @Override
+    public String description() {
+        return "a Clever Cloud VM created for each job, sized by CI_CLEVER_CLOUD_FLAVOR, deleted when it ends";
+    }
+
+    @Override
+    public Provisioner create(ProviderSettings settings) {
+        CleverCloudClient.Builder client = CleverCloudClient.builder().authentication(authentication(settings));
+        settings.get("api-url").ifPresent(client::apiUrl);
+        Map<String, Double> prices = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>();
+        settings.values().forEach((key, value) -> {
+            if (key.startsWith("price.")) {
+                try {
+                    prices.put(key.substring(6).toUpperCase(java.util.Locale.ROOT), Double.valueOf(value));
+                } catch (NumberFormatException e) {
+                    throw new RunnerSpiException("setting '" + settings.prefix() + "." + key
+                            + "' must be a number, got '" + value + "'");
+                }
+            } else if (key.startsWith("env.")) {
+                env.put(key.substring(4), value);
+            }
+        });
+        ProvisionerSettings provisioner = new ProvisionerSettings(settings.require("organisation"),
+                settings.get("flavor-context").orElse(null), settings.get("name-prefix").orElse(null),
+                settings.get("default-flavor").orElse(null), settings.get("max-flavor").orElse(null),
+                settings.get("zone").orElse(null), env, settings.get("gateway-jar").map(Path::of).orElse(null),
+                settings.get("endpoint-scheme").orElse(null), settings.getDuration("repository-timeout").orElse(null),
+                settings.getDuration("boot-timeout").orElse(null), settings.getDuration("poll-interval").orElse(null),
+                prices, settings.get("currency").orElse(null), settings.get("git-user").orElse(null),
+                settings.get("git-password").map(Secret::of).orElse(null));
+        return new CleverCloudProvisioner(client.build(), provisioner);
+    }
+
+    private static CleverCloudAuthentication authentication(ProviderSettings settings) {
+        if (settings.get("api-token").isPresent()) {
+            return CleverCloudAuthentication.apiToken(Secret.of(settings.require("api-token")));
+        }
+        if (settings.get("token-scheme").isPresent()) {
+            return CleverCloudAuthentication.tokenScheme(Secret.of(settings.require("token-scheme")));
+        }
+        if (settings.get("token").isPresent()) {
+            return CleverCloudAuthentication.oauth1HmacSha512(
+                    settings.get("consumer-key").orElse(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY),
+                    Secret.of(settings.get("consumer-secret")
+                            .orElse(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET)),
+                    Secret.of(settings.require("token")), Secret.of(settings.require("secret")));
+        }
+        return CleverCloudAuthentication.fromCleverTools();
+    }
+}
