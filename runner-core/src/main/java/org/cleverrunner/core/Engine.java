@@ -322,7 +322,9 @@ public final class Engine implements AutoCloseable {
     int reap() {
         int released = 0;
         Set<String> live = ConcurrentHashMap.newKeySet();
+        Set<String> runningJobs = ConcurrentHashMap.newKeySet();
         running.forEach(worker -> {
+            runningJobs.add(worker.runnerName() + "/" + worker.jobId());
             if (worker.hostId() != null) {
                 live.add(worker.hostId());
             }
@@ -335,8 +337,9 @@ public final class Engine implements AutoCloseable {
             }
             try {
                 for (Host host : reaping.leftovers(runner.shortId())) {
-                    if (live.contains(host.id())) {
-                        continue;
+                    String job = host.attributes().get(org.cleverrunner.spi.ReapingProvisioner.JOB_ATTRIBUTE);
+                    if (live.contains(host.id()) || job != null && runningJobs.contains(runner.name() + "/" + job)) {
+                        continue; // a job of ours holds it, or is still provisioning it
                     }
                     LOG.warn("runner {}: releasing leftover host {}", runner.name(), host.id());
                     reaping.release(host);

@@ -58,6 +58,14 @@ final class JobWorker {
         thread.start();
     }
 
+    String runnerName() {
+        return runner.name();
+    }
+
+    long jobId() {
+        return job.id();
+    }
+
     /** The host this job holds, or null. */
     String hostId() {
         return hostId;

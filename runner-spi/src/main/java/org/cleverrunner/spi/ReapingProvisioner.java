@@ -11,6 +11,13 @@ import java.util.List;
 public interface ReapingProvisioner extends Provisioner {
 
     /**
+     * The attribute of a leftover {@link Host} naming the job it was created for, when the provisioner knows it:
+     * the engine never reaps the host of a job it is still running, even while that host is being provisioned.
+     */
+    String JOB_ATTRIBUTE = "job";
+
+
+    /**
      * The hosts created for this runner (found by the {@link HostRequest#runnerId() runner id} in their names or
      * labels) that still exist, whether or not a job still uses them: the caller decides which ones to release.
      * A host already {@link #release released} is not listed.

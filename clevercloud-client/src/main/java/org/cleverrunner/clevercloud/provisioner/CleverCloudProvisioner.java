@@ -191,7 +191,8 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
             if (app.name() != null && app.name().startsWith(prefix)) {
                 hosts.add(new Host(app.id(), URI.create(settings.endpointScheme() + "://"
                         + Application.cleverAppsHost(app.id()).replaceAll("/+$", "")), null, null,
-                        Map.of("application", app.name())));
+                        Map.of("application", app.name(), ReapingProvisioner.JOB_ATTRIBUTE,
+                                app.name().substring(prefix.length()))));
             }
         }
         return hosts;
