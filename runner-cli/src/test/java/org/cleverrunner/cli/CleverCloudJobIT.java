@@ -200,4 +200,24 @@ class CleverCloudJobIT {
         clever.awaitNoApplications(Duration.ofSeconds(15));
         assertThat(view.traceText()).contains("canceled while its host was provisioned").doesNotContain("never\n");
     }
+
+    @Test
+    void aVmThatVanishesMidJobFailsTheJobClearlyAndLeaksNothing() throws Exception {
+        clever = simulator(Duration.ofMillis(300));
+        JobHandle job = enqueue("vanishing", "S", "echo started", "sleep 30", "echo never");
+        engine = engine(1).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!gitlab.traceText(job.id()).contains("started") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(gitlab.traceText(job.id())).contains("started");
+
+        clever.faults().vanish(clever.applications().get(0).id());
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(60));
+        assertThat(view.finalState()).isEqualTo(JobState.FAILED);
+        assertThat(view.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(view.traceText()).contains("ERROR: Job failed (system failure)").doesNotContain("never\n");
+        clever.awaitNoApplications(Duration.ofSeconds(10));
+    }
 }
