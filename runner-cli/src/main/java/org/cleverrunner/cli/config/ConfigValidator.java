@@ -298,6 +298,17 @@ public final class ConfigValidator {
             JsonNode value = entry.getValue();
             if (value.isTextual() || value.isNumber() || value.isBoolean()) {
                 values.put(dashed(entry.getKey()), value.asText());
+            } else if (value.isObject()) {
+                // one level of tables, e.g. [runners.provisioners.clever-cloud.price] XL = 1.11 → "price.XL";
+                // the inner keys are kept as written (environment variable names, flavor names)
+                value.fields().forEachRemaining(inner -> {
+                    if (inner.getValue().isValueNode() && !inner.getValue().isNull()) {
+                        values.put(dashed(entry.getKey()) + "." + inner.getKey(), inner.getValue().asText());
+                    } else {
+                        problems.add(path + "." + entry.getKey() + "." + inner.getKey()
+                                + ": must be a string, a number or a boolean, got " + describe(inner.getValue()));
+                    }
+                });
             } else {
                 problems.add(path + "." + entry.getKey() + ": must be a string, a number or a boolean, got "
                         + describe(value));

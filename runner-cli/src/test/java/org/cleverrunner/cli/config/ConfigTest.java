@@ -144,6 +144,32 @@ class ConfigTest {
     }
 
     @Test
+    void cleverCloudSectionWithPricesAndEnvironmentTables() {
+        Config config = Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-clevercloudconfig"
+                provisioner = "clever-cloud"
+                [runners.provisioners.clever-cloud]
+                organisation = "orga_123"
+                api_token = "cc-api-token-secret"
+                max_flavor = "XL"
+                [runners.provisioners.clever-cloud.price]
+                XL = 1.1111
+                M = 0.5556
+                [runners.provisioners.clever-cloud.env]
+                HTTP_PROXY = "http://proxy:3128"
+                """, dir.resolve("config.toml"));
+        var settings = config.runners().get(0).provisionerSettings();
+        assertThat(settings.get("organisation")).contains("orga_123");
+        assertThat(settings.get("max-flavor")).contains("XL");
+        assertThat(settings.get("price.XL")).contains("1.1111");
+        assertThat(settings.get("env.HTTP_PROXY")).contains("http://proxy:3128");
+        assertThat(config.dump()).doesNotContain("cc-api-token-secret");
+    }
+
+    @Test
     void defaultsFollowGitLabRunnerAndTheJournalSitsNextToTheConfig() {
         Config config = Config.parse("", dir.resolve("config.toml"));
         assertThat(config.engine().concurrent()).isEqualTo(1);
