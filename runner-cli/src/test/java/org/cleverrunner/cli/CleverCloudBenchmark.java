@@ -1,6 +1,5 @@
 package org.cleverrunner.cli;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +13,6 @@ import org.cleverrunner.core.Engine;
 import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.RunnerSettings;
-import org.cleverrunner.docker.gateway.DockerGateway;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
 import org.cleverrunner.testkit.FakeCoordinator;
@@ -22,7 +20,6 @@ import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.Jobs;
 import org.cleverrunner.testkit.RunnerHandle;
 import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
-import org.cleverrunner.testkit.clevercloud.VmHandle;
 
 /**
  * Whole-process harness (not a unit test), run by {@code scripts/bench-clever.sh}: with a simulated VM boot time B,
@@ -34,32 +31,14 @@ public final class CleverCloudBenchmark {
     public static void main(String[] args) throws Exception {
         Duration boot = Duration.ofMillis(args.length > 0 ? Long.parseLong(args[0]) : 3000);
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        String socket = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock")
-                .replaceFirst("^unix://", "");
         Path dir = Files.createTempDirectory("clever-bench");
         Map<Long, Long> acquired = new ConcurrentHashMap<>();
         Map<Long, Duration> provisioning = new ConcurrentHashMap<>();
-        List<DockerGateway> gateways = Collections.synchronizedList(new ArrayList<>());
+        LoopbackVms vms = new LoopbackVms();
         try (FakeCoordinator gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(30))
                 .traceUpdateInterval(Duration.ofMillis(100)).start();
                 CleverCloudSimulator clever = CleverCloudSimulator.builder().apiToken("bench").bootTime(boot)
-                        .workDir(dir.resolve("clever")).launcher((app, env, checkout) -> {
-                            DockerGateway gateway = DockerGateway.builder().bindAddress("127.0.0.1").port(0)
-                                    .token(Secret.of(env.get("GATEWAY_TOKEN"))).dockerSocket(Path.of(socket)).build()
-                                    .start();
-                            gateways.add(gateway);
-                            return new VmHandle() {
-                                @Override
-                                public URI endpoint() {
-                                    return URI.create("http://127.0.0.1:" + gateway.port() + "/");
-                                }
-
-                                @Override
-                                public void stop() {
-                                    gateway.close();
-                                }
-                            };
-                        }).start()) {
+                        .workDir(dir.resolve("clever")).launcher(vms.launcher()).start()) {
             RunnerHandle runner = gitlab.addRunner(Set.of(), true);
             Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
             RunnerSettings settings = new RunnerSettings("bench", gitlab.url(), Secret.of(runner.token()), 0, 1,
@@ -111,7 +90,7 @@ public final class CleverCloudBenchmark {
             System.out.printf("  provisioner's own overhead (provisioning time - B): median %.2f s, max %.2f s%n",
                     overhead.get(overhead.size() / 2), overhead.get(overhead.size() - 1));
         } finally {
-            gateways.forEach(DockerGateway::close);
+            vms.close();
         }
         System.exit(0);
     }

@@ -2,7 +2,6 @@ package org.cleverrunner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,6 @@ import java.util.Set;
 import org.cleverrunner.core.Engine;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.RunnerSettings;
-import org.cleverrunner.docker.gateway.DockerGateway;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
 import org.cleverrunner.testkit.FakeCoordinator;
@@ -24,7 +22,6 @@ import org.cleverrunner.testkit.Jobs;
 import org.cleverrunner.testkit.RunnerHandle;
 import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
 import org.cleverrunner.testkit.clevercloud.SimulatedApplication;
-import org.cleverrunner.testkit.clevercloud.VmHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +42,7 @@ class CleverCloudJobIT {
     RunnerHandle runner;
     CleverCloudSimulator clever;
     Engine engine;
-    final List<DockerGateway> gateways = new ArrayList<>();
+    final LoopbackVms vms = new LoopbackVms();
 
     @BeforeEach
     void start() {
@@ -62,34 +59,13 @@ class CleverCloudJobIT {
         if (clever != null) {
             clever.close();
         }
-        gateways.forEach(DockerGateway::close);
+        vms.close();
         gitlab.close();
     }
 
     CleverCloudSimulator simulator(Duration bootTime) {
-        String socket = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock")
-                .replaceFirst("^unix://", "");
         return CleverCloudSimulator.builder().apiToken(API_TOKEN).bootTime(bootTime).workDir(dir.resolve("clever"))
-                .launcher((app, env, checkout) -> {
-                    // the VM: the gateway, with the token the provisioner put in the app's environment
-                    assertThat(checkout.resolve("Dockerfile")).exists();
-                    DockerGateway gateway = DockerGateway.builder().bindAddress("127.0.0.1").port(0)
-                            .token(Secret.of(env.get("GATEWAY_TOKEN"))).dockerSocket(Path.of(socket)).build().start();
-                    synchronized (gateways) {
-                        gateways.add(gateway);
-                    }
-                    return new VmHandle() {
-                        @Override
-                        public URI endpoint() {
-                            return URI.create("http://127.0.0.1:" + gateway.port() + "/");
-                        }
-
-                        @Override
-                        public void stop() {
-                            gateway.close();
-                        }
-                    };
-                }).start();
+                .launcher(vms.launcher()).start();
     }
 
     Engine engine(int concurrent) throws Exception {

@@ -2,7 +2,6 @@ package org.cleverrunner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.cleverrunner.docker.gateway.DockerGateway;
-import org.cleverrunner.spi.Secret;
 import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
@@ -19,7 +16,6 @@ import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
 import org.cleverrunner.testkit.RunnerHandle;
 import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
-import org.cleverrunner.testkit.clevercloud.VmHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,33 +33,14 @@ class CleverCloudRunIT {
     RunnerHandle runner;
     CleverCloudSimulator clever;
     Process process;
-    final List<DockerGateway> gateways = new ArrayList<>();
+    final LoopbackVms vms = new LoopbackVms();
 
     @BeforeEach
     void start() {
         gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2)).start();
         runner = gitlab.addRunner("glrt-killnine0001", Set.of(), true);
-        String socket = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock")
-                .replaceFirst("^unix://", "");
         clever = CleverCloudSimulator.builder().apiToken(API_TOKEN).bootTime(Duration.ofMillis(300))
-                .workDir(dir.resolve("clever")).launcher((app, env, checkout) -> {
-                    DockerGateway gateway = DockerGateway.builder().bindAddress("127.0.0.1").port(0)
-                            .token(Secret.of(env.get("GATEWAY_TOKEN"))).dockerSocket(Path.of(socket)).build().start();
-                    synchronized (gateways) {
-                        gateways.add(gateway);
-                    }
-                    return new VmHandle() {
-                        @Override
-                        public URI endpoint() {
-                            return URI.create("http://127.0.0.1:" + gateway.port() + "/");
-                        }
-
-                        @Override
-                        public void stop() {
-                            gateway.close();
-                        }
-                    };
-                }).start();
+                .workDir(dir.resolve("clever")).launcher(vms.launcher()).start();
     }
 
     @AfterEach
@@ -72,7 +49,7 @@ class CleverCloudRunIT {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         clever.close();
-        gateways.forEach(DockerGateway::close);
+        vms.close();
         gitlab.close();
     }
 
