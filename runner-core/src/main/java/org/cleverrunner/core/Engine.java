@@ -321,14 +321,6 @@ public final class Engine implements AutoCloseable {
      */
     int reap() {
         int released = 0;
-        Set<String> live = ConcurrentHashMap.newKeySet();
-        Set<String> runningJobs = ConcurrentHashMap.newKeySet();
-        running.forEach(worker -> {
-            runningJobs.add(worker.runnerName() + "/" + worker.jobId());
-            if (worker.hostId() != null) {
-                live.add(worker.hostId());
-            }
-        });
         for (RunnerSettings runner : settings.runners()) {
             Provisioner provisioner = provisionerFor(runner);
             Provisioner inner = provisioner instanceof GatedProvisioner gated ? gated.delegate() : provisioner;
@@ -336,12 +328,23 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             try {
-                for (Host host : reaping.leftovers(runner.shortId())) {
+                List<Host> leftovers = reaping.leftovers(runner.shortId());
+                // The running jobs are read after the listing, which may take a while: a job holding a listed host
+                // was registered before its host existed, so it is seen here unless it has ended.
+                Set<String> live = ConcurrentHashMap.newKeySet();
+                Set<String> runningJobs = ConcurrentHashMap.newKeySet();
+                running.forEach(worker -> {
+                    runningJobs.add(worker.runnerName() + "/" + worker.jobId());
+                    if (worker.hostId() != null) {
+                        live.add(worker.hostId());
+                    }
+                });
+                for (Host host : leftovers) {
                     String job = host.attributes().get(org.cleverrunner.spi.ReapingProvisioner.JOB_ATTRIBUTE);
                     if (live.contains(host.id()) || job != null && runningJobs.contains(runner.name() + "/" + job)) {
                         continue; // a job of ours holds it, or is still provisioning it
                     }
-                    LOG.warn("runner {}: releasing leftover host {}", runner.name(), host.id());
+                    LOG.warn("runner {}: releasing leftover host {} (job {})", runner.name(), host.id(), job);
                     reaping.release(host);
                     journal.hostReleasedById(host.id());
                     released++;

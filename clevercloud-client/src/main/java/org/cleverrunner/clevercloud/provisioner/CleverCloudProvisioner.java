@@ -141,9 +141,11 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
         Secret token = Secret.of(randomToken());
         Application app = createOrFind(name, flavor);
         try {
-            client.replaceEnvironment(settings.organisation(), app.id(), environment(token));
-            Application ready = client.awaitRepositoryReady(settings.organisation(), app.id(),
-                    settings.repositoryTimeout(), settings.pollInterval())
+            retrying("set the environment of " + name,
+                    () -> client.replaceEnvironment(settings.organisation(), app.id(), environment(token)));
+            Application ready = retrying("wait for the repository of " + name,
+                    () -> client.awaitRepositoryReady(settings.organisation(), app.id(), settings.repositoryTimeout(),
+                            settings.pollInterval()))
                     .orElseThrow(() -> new HostProvisioningException("the deployment repository of " + name
                             + " was not ready within " + settings.repositoryTimeout()));
             push(ready);
@@ -286,7 +288,7 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
             List<Instance> instances = retrying("list instances", () -> client.instances(settings.organisation(),
                     appId));
             if (instances.stream().anyMatch(instance -> instance.state() == InstanceState.UP)) {
-                Application app = client.application(settings.organisation(), appId);
+                Application app = retrying("read " + name, () -> client.application(settings.organisation(), appId));
                 String fqdn = app.fqdns().isEmpty() ? Application.cleverAppsHost(appId) : app.fqdns().get(0);
                 return URI.create(settings.endpointScheme() + "://" + fqdn.replaceAll("/+$", ""));
             }

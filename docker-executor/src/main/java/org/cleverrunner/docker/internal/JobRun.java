@@ -97,8 +97,10 @@ public final class JobRun {
         control.onStop(this::stopRunningContainer);
         try {
             return stages();
-        } catch (DockerException | DockerClientException | UncheckedIOException | IOException e) {
-            String message = "the Docker host failed: " + oneLine(e);
+        } catch (RuntimeException | IOException e) {
+            // docker-java wraps transport failures (a VM gone, a connection refused) in bare RuntimeExceptions
+            String message = "the Docker host failed: " + oneLine(e.getCause() != null && e.getMessage() != null
+                    && e.getMessage().startsWith(e.getCause().getClass().getName()) ? e.getCause() : e);
             trace.line("\u001b[31;1mERROR: Job failed (system failure): " + message + "\u001b[0;m");
             return JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, message);
         } finally {
