@@ -94,7 +94,7 @@ public final class JobTrace implements Trace, AutoCloseable {
 
     @Override
     public void sectionEnd(String name) {
-        write("section_end:" + clock.instant().getEpochSecond() + ":" + sectionName(name) + "\r" + CLEAR);
+        write("section_end:" + clock.instant().getEpochSecond() + ":" + sectionName(name) + "\r" + CLEAR + "\n");
     }
 
     /** A section name as GitLab accepts it: lower case letters, digits, {@code _} and {@code -}. */

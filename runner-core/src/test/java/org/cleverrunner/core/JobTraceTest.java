@@ -237,7 +237,7 @@ class JobTraceTest {
         }
         assertThat(sink.text()).isEqualTo(
                 "section_start:1700000000:get_sources_\r\u001b[0K\u001b[0K\u001b[36;1mGetting source from Git repository"
-                        + "\u001b[0;m\nFetching\nsection_end:1700000000:get_sources_\r\u001b[0K");
+                        + "\u001b[0;m\nFetching\nsection_end:1700000000:get_sources_\r\u001b[0K\n");
         assertThat(JobTrace.sectionName("step_script")).isEqualTo("step_script");
         assertThat(JobTrace.sectionName("Upload-Artifacts é")).isEqualTo("upload-artifacts__");
     }
