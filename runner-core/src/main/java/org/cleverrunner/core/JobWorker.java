@@ -121,7 +121,7 @@ final class JobWorker {
 
     private JobOutcome execute(boolean cancelAtOnce) {
         JobPlans.Result planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
-        JobPlan plan = planned.plan();
+        JobPlan plan = withServerCa(planned.plan());
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
         secrets.add(job.token());
@@ -179,6 +179,24 @@ final class JobWorker {
         LOG.info("runner {}: job {} finished: {}{}", runner.name(), job.id(), outcome.status(),
                 outcome.failure() == null ? "" : " (" + outcome.failure() + ")");
         return outcome;
+    }
+
+    /**
+     * GitLab Runner gives jobs the CA that the coordinator's certificate chains to, as the file variable
+     * {@code CI_SERVER_TLS_CA_FILE}, so that git and the job's own tools trust the same server.
+     */
+    private JobPlan withServerCa(JobPlan plan) {
+        if (runner.tls() == null || runner.tls().caFile() == null) {
+            return plan;
+        }
+        try {
+            String pem = java.nio.file.Files.readString(runner.tls().caFile());
+            return plan.withVariable(new JobPlan.Variable("CI_SERVER_TLS_CA_FILE", pem, false, true, true));
+        } catch (java.io.IOException e) {
+            LOG.warn("runner {}: the CA file {} cannot be read: {}", runner.name(), runner.tls().caFile(),
+                    e.getMessage());
+            return plan;
+        }
     }
 
     /** The final update, repeated while the coordinator is archiving, retried on errors. */

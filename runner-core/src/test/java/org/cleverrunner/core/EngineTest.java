@@ -89,6 +89,27 @@ class EngineTest {
     }
 
     @Test
+    void jobsGetTheCoordinatorsCaAsAFileVariable() throws Exception {
+        okhttp3.tls.HeldCertificate ca = new okhttp3.tls.HeldCertificate.Builder().certificateAuthority(0).build();
+        Path caFile = Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+        RunnerSettings plain = RunnerSettings.of("test", gitlab.url(), runner.token());
+        RunnerSettings withCa = new RunnerSettings(plain.name(), plain.url(), plain.token(), 0, 1, null, null, null,
+                null, org.cleverrunner.coordinator.TlsOptions.caFile(caFile), null, 0);
+        engine = Engine.builder()
+                .settings(new EngineSettings(1, Duration.ofMillis(200), Duration.ofSeconds(10),
+                        dir.resolve("journal.json"), List.of(withCa)))
+                .executor(backends.executor).provisioner(backends.provisioner).traceInterval(Duration.ofMillis(200))
+                .version("test").build().start();
+        JobHandle job = gitlab.enqueue(Jobs.job("with-ca").script("echo hi"));
+        gitlab.awaitJob(job.id(), Duration.ofSeconds(20));
+
+        var variable = backends.plans.get(job.id()).variables().stream()
+                .filter(v -> v.key().equals("CI_SERVER_TLS_CA_FILE")).findFirst().orElseThrow();
+        assertThat(variable.file()).isTrue();
+        assertThat(variable.value()).isEqualTo(ca.certificatePem());
+    }
+
+    @Test
     void masksTheJobsSecretsInTheTrace() {
         JobHandle job = gitlab.enqueue(Jobs.job("secret").maskedVariable("API_KEY", "sup3r-s3cret-value")
                 .script("echo key=sup3r-s3cret-value"));

@@ -26,6 +26,7 @@ final class SimulatedBackends {
     final AtomicInteger running = new AtomicInteger();
     final AtomicInteger maxRunning = new AtomicInteger();
     final Map<Long, JobOutcome> outcomes = new ConcurrentHashMap<>();
+    final Map<Long, JobPlan> plans = new ConcurrentHashMap<>();
 
     final Provisioner provisioner = new Provisioner() {
         @Override
@@ -44,6 +45,7 @@ final class SimulatedBackends {
     final Executor executor = new Executor() {
         @Override
         public JobOutcome run(JobPlan plan, Host host, JobContext context) throws InterruptedException {
+            plans.put(plan.jobId(), plan);
             int now = running.incrementAndGet();
             maxRunning.accumulateAndGet(now, Math::max);
             try {

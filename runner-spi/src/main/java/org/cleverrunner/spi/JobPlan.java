@@ -54,6 +54,14 @@ public record JobPlan(
         registryAuths = List.copyOf(registryAuths == null ? List.of() : registryAuths);
     }
 
+    /** A copy with one more variable, after the others (so it wins over an earlier one of the same name). */
+    public JobPlan withVariable(Variable variable) {
+        java.util.List<Variable> more = new java.util.ArrayList<>(variables);
+        more.add(variable);
+        return new JobPlan(runnerId, jobId, jobName, projectPath, image, services, more, sources, script, afterScript,
+                timeout, afterScriptTimeout, caches, artifacts, dependencies, registryAuths);
+    }
+
     /** The last value of this variable, if the job has it. */
     public Optional<String> variable(String key) {
         String found = null;
