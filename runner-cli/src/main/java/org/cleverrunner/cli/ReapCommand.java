@@ -57,15 +57,22 @@ public final class ReapCommand implements Callable<Integer> {
                         .create(runner.executorSettings());
                 Provisioner provisioner = Providers.find(ProvisionerFactory.class, runner.provisioner(), loader)
                         .create(runner.provisionerSettings());
-                List<Host> hosts = provisioner instanceof ReapingProvisioner reaping
-                        ? reaping.leftovers(runner.shortId())
-                        : List.of(provisioner.acquire(new org.cleverrunner.spi.HostRequest(runner.shortId(), 1, null,
-                                null)));
+                List<Host> hosts;
+                if (provisioner instanceof ReapingProvisioner reaping) {
+                    hosts = reaping.leftovers(runner.shortId());
+                } else if (LocalDockerProvisionerFactory.ID.equals(runner.provisioner())) {
+                    // the local engine is the only host: lending it is instant and creates nothing
+                    hosts = List.of(provisioner.acquire(new org.cleverrunner.spi.HostRequest(runner.shortId(), 1,
+                            null, null)));
+                } else {
+                    out.printf("%s: provisioner %s cannot list its hosts; nothing to reap%n", runner.name(),
+                            runner.provisioner());
+                    hosts = List.of();
+                }
                 for (Host host : hosts) {
                     try {
                         int removed = executor.sweep(host, runner.shortId());
-                        if (provisioner instanceof ReapingProvisioner || !LocalDockerProvisionerFactory.ID
-                                .equals(runner.provisioner())) {
+                        if (provisioner instanceof ReapingProvisioner) {
                             provisioner.release(host);
                         }
                         out.printf("%s: %s: removed %d leftover(s)%n", runner.name(), host.id(), removed);

@@ -223,6 +223,21 @@ class RunCommandIT {
         assertThat(leftovers()).isZero();
     }
 
+    @Test
+    void reapRemovesThisRunnersLeftoversOnTheLocalEngine() throws Exception {
+        Map<String, String> labels = Map.of("org.cleverrunner.managed", "true", "org.cleverrunner.runner", shortId,
+                "org.cleverrunner.job", "77");
+        docker.createContainerCmd(IMAGE).withName("clever-runner-" + shortId + "-77-orphan").withLabels(labels)
+                .withCmd("true").exec();
+        docker.createVolumeCmd().withName("clever-runner-" + shortId + "-77-builds").withLabels(labels).exec();
+        assertThat(leftovers()).isEqualTo(2);
+
+        int exit = Main.execute("reap", "--config", config(1).toString());
+
+        assertThat(exit).isZero();
+        assertThat(leftovers()).isZero();
+    }
+
     static String path(File file) {
         return file.getAbsolutePath();
     }
