@@ -83,6 +83,15 @@ _cr_engine_answers() {
 _cr_cleanup() {
   local rc=$?
   set +e
+  if [[ -n $_cr_registry_pid ]]; then
+    kill -TERM "$_cr_registry_pid" 2>/dev/null
+    wait "$_cr_registry_pid" 2>/dev/null
+    _cr_registry_pid=""
+  fi
+  if [[ -n $_cr_registry_dir && -d $_cr_registry_dir ]]; then
+    rm -rf "$_cr_registry_dir"
+    _cr_registry_dir=""
+  fi
   if [[ -n $_cr_started_pid ]]; then
     _cr_log "stopping private dockerd (pid $_cr_started_pid)"
     # our own engine: kill what the tests left running right away instead of a graceful stop each
@@ -289,11 +298,55 @@ cr_run() {
   return "$rc"
 }
 
+_cr_registry_pid=""
+_cr_registry_dir=""
+
+# A private image registry on loopback (Debian's docker-registry) with htpasswd authentication, holding the test
+# image as 127.0.0.1:PORT/test/busybox:1, for the tests of pulls and registry credentials. Exports
+# CLEVER_RUNNER_TEST_REGISTRY, CLEVER_RUNNER_TEST_REGISTRY_USER and CLEVER_RUNNER_TEST_REGISTRY_PASSWORD.
+_cr_start_registry() {
+  command -v docker-registry >/dev/null 2>&1 || _cr_apt_install docker-registry
+  command -v htpasswd >/dev/null 2>&1 || _cr_apt_install apache2-utils
+  _cr_registry_dir=$(mktemp -d /tmp/clever-runner-registry.XXXXXX)
+  local port user=clever-runner password i
+  password=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  for ((i = 0; i < 50; i++)); do
+    port=$((40000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+  htpasswd -Bbn "$user" "$password" > "$_cr_registry_dir/htpasswd" 2>/dev/null || _cr_die "htpasswd failed"
+  printf '%s\n' "version: 0.1" "log:" "  level: warn" "storage:" "  filesystem:" \
+    "    rootdirectory: $_cr_registry_dir/data" "http:" "  addr: 127.0.0.1:$port" "auth:" "  htpasswd:" \
+    "    realm: clever-runner-tests" "    path: $_cr_registry_dir/htpasswd" > "$_cr_registry_dir/config.yml"
+  docker-registry serve "$_cr_registry_dir/config.yml" > "$_cr_registry_dir/registry.log" 2>&1 &
+  _cr_registry_pid=$!
+  for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$_cr_registry_pid" 2>/dev/null \
+      || _cr_die "the test registry did not start: $(tail -5 "$_cr_registry_dir/registry.log")"
+    sleep 0.1
+  done
+  local image="127.0.0.1:$port/test/busybox:1" config="$_cr_registry_dir/docker-config"
+  # a private docker config, so that the login touches nothing of the user's
+  mkdir -p "$config"
+  printf '%s' "$password" | DOCKER_CONFIG=$config docker login -u "$user" --password-stdin "127.0.0.1:$port" \
+    >/dev/null 2>&1 || _cr_die "cannot log in to the test registry at 127.0.0.1:$port"
+  docker tag clever-runner/busybox:latest "$image" >/dev/null
+  DOCKER_CONFIG=$config timeout 120 docker push "$image" >/dev/null 2>&1 \
+    || _cr_die "cannot push $image to the test registry"
+  docker rmi "$image" >/dev/null 2>&1 || true
+  export CLEVER_RUNNER_TEST_REGISTRY="127.0.0.1:$port"
+  export CLEVER_RUNNER_TEST_REGISTRY_USER="$user"
+  export CLEVER_RUNNER_TEST_REGISTRY_PASSWORD="$password"
+  _cr_log "test registry at 127.0.0.1:$port (htpasswd auth) holds $image"
+}
+
 cr_test_env_setup() {
   local start=$SECONDS
   _cr_ensure_vcs_tools
   _cr_ensure_engine
   _cr_build_busybox_image
+  _cr_start_registry
   if [[ ${CLEVER_RUNNER_SKIP_ENV_CHECK:-0} != 1 ]]; then
     _cr_verify_engine
   fi

@@ -33,6 +33,7 @@ import org.cleverrunner.spi.JobContext;
 import org.cleverrunner.spi.JobControl;
 import org.cleverrunner.spi.JobOutcome;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.Secret;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -280,6 +281,41 @@ class DockerExecutorIT {
         Run run = run(plan, null, null);
         assertThat(run.outcome().failure()).isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
         assertThat(run.outcome().message()).contains("127.0.0.1:9/nowhere/missing:1");
+    }
+
+    @Test
+    void pullsAPrivateImageWithTheJobsRegistryCredentialsAndReportsARefusal() throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a private registry (CLEVER_RUNNER_TEST_REGISTRY)")
+                .isNotBlank();
+        String image = registry + "/test/busybox:1";
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        JobPlan base = plan(List.of("echo pulled and running"), List.of(), List.of(), List.of());
+        try {
+            JobPlan refused = new JobPlan(base.runnerId(), base.jobId(), "pull", base.projectPath(),
+                    new JobPlan.ImageSpec(image, null, List.of("always"), null, null), List.of(), base.variables(),
+                    null, base.script(), List.of(), base.timeout(), null, null, null, null,
+                    List.of(new JobPlan.RegistryAuth(registry, System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER"),
+                            Secret.of("not-the-password"))));
+            Run denied = run(refused, null, null);
+            assertThat(denied.outcome().failure()).isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+            assertThat(denied.outcome().message()).contains(image).doesNotContain("not-the-password");
+
+            JobPlan allowed = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "pull", base.projectPath(),
+                    refused.image(), List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null,
+                    null, null, null, List.of(new JobPlan.RegistryAuth(registry,
+                            System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER"), Secret.of(password))));
+            Run pulled = run(allowed, null, null);
+            assertThat(pulled.outcome().status()).as(pulled.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(pulled.trace().text()).contains("Pulling docker image " + image, "pulled and running")
+                    .doesNotContain(password);
+        } finally {
+            try {
+                docker.removeImageCmd(image).withForce(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never pulled
+            }
+        }
     }
 
     @Test
