@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import org.cleverrunner.docker.internal.JobRun;
+import org.cleverrunner.docker.internal.LabeledResources;
 import org.cleverrunner.docker.internal.Names;
 import org.cleverrunner.docker.internal.SourceProvider;
 import org.cleverrunner.spi.Executor;
@@ -65,23 +66,9 @@ public final class DockerExecutor implements Executor {
     @Override
     public int sweep(Host host, String runnerId) {
         DockerClient docker = connector.apply(host);
-        int removed = 0;
         try {
-            Map<String, String> filter = Map.of(Names.LABEL_RUNNER, runnerId, Names.LABEL_MANAGED, "true");
-            for (var container : docker.listContainersCmd().withShowAll(true).withLabelFilter(filter).exec()) {
-                docker.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
-                removed++;
-            }
-            java.util.List<String> labels = java.util.List.of(Names.LABEL_RUNNER + "=" + runnerId,
-                    Names.LABEL_MANAGED + "=true");
-            for (var network : docker.listNetworksCmd().withFilter("label", labels).exec()) {
-                docker.removeNetworkCmd(network.getId()).exec();
-                removed++;
-            }
-            for (var volume : docker.listVolumesCmd().withFilter("label", labels).exec().getVolumes()) {
-                docker.removeVolumeCmd(volume.getName()).exec();
-                removed++;
-            }
+            int removed = LabeledResources.remove(docker, Map.of(Names.LABEL_RUNNER, runnerId,
+                    Names.LABEL_MANAGED, "true"));
             if (removed > 0) {
                 LOG.info("swept {} leftover(s) of runner {} on {}", removed, runnerId, host.id());
             }

@@ -447,8 +447,4 @@ public final class Engine implements AutoCloseable {
             return new Engine(this);
         }
     }
-
-    static long millis(Duration duration) {
-        return TimeUnit.NANOSECONDS.toMillis(duration.toNanos());
-    }
 }

@@ -831,24 +831,7 @@ public final class JobRun {
     private void cleanup() {
         boolean interrupted = Thread.interrupted();
         try {
-            Map<String, String> filter = names.jobFilter();
-            for (var container : docker.listContainersCmd().withShowAll(true).withLabelFilter(filter).exec()) {
-                removeQuietly(container.getId());
-            }
-            for (var network : docker.listNetworksCmd().withFilter("label", labelFilters(filter)).exec()) {
-                try {
-                    docker.removeNetworkCmd(network.getId()).exec();
-                } catch (RuntimeException e) {
-                    LOG.warn("cannot remove network {}: {}", network.getName(), e.toString());
-                }
-            }
-            for (var volume : docker.listVolumesCmd().withFilter("label", labelFilters(filter)).exec().getVolumes()) {
-                try {
-                    docker.removeVolumeCmd(volume.getName()).exec();
-                } catch (RuntimeException e) {
-                    LOG.warn("cannot remove volume {}: {}", volume.getName(), e.toString());
-                }
-            }
+            LabeledResources.remove(docker, names.jobFilter());
         } catch (RuntimeException e) {
             LOG.warn("clean-up of job {} on {} failed: {}", plan.jobId(), host.id(), e.toString());
         } finally {
@@ -856,12 +839,6 @@ public final class JobRun {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    static List<String> labelFilters(Map<String, String> labels) {
-        List<String> filters = new ArrayList<>();
-        labels.forEach((key, value) -> filters.add(key + "=" + value));
-        return filters;
     }
 
     private void removeQuietly(String id) {
