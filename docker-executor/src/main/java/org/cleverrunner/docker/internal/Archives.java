@@ -77,7 +77,7 @@ public final class Archives {
                         return FileVisitResult.SKIP_SUBTREE;
                     }
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + slashes(relative) + "/");
-                    entry.setMode(0777);
+                    entry.setMode(0755);
                     tar.putArchiveEntry(entry);
                     tar.closeArchiveEntry();
                     return FileVisitResult.CONTINUE;
@@ -99,7 +99,7 @@ public final class Archives {
                     }
                     TarArchiveEntry entry = new TarArchiveEntry(name);
                     entry.setSize(attributes.size());
-                    entry.setMode(isExecutable(file) ? 0777 : 0666);
+                    entry.setMode(isExecutable(file) ? 0755 : 0644);
                     tar.putArchiveEntry(entry);
                     Files.copy(file, tar);
                     tar.closeArchiveEntry();
@@ -122,7 +122,7 @@ public final class Archives {
                 String name = safeRelative(zipEntry.getName());
                 if (zipEntry.isDirectory()) {
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name + "/");
-                    entry.setMode(0777);
+                    entry.setMode(0755);
                     tar.putArchiveEntry(entry);
                     tar.closeArchiveEntry();
                     continue;
@@ -130,7 +130,7 @@ public final class Archives {
                 TarArchiveEntry entry = new TarArchiveEntry(prefix + "/" + name);
                 entry.setSize(zipEntry.getSize());
                 // keep the executable bit the zip recorded (GitLab's archiver records unix modes)
-                entry.setMode((zipEntry.getUnixMode() & 0111) != 0 ? 0777 : 0666);
+                entry.setMode((zipEntry.getUnixMode() & 0111) != 0 ? 0755 : 0644);
                 tar.putArchiveEntry(entry);
                 try (InputStream content = zip.getInputStream(zipEntry)) {
                     content.transferTo(tar);
@@ -140,6 +140,28 @@ public final class Archives {
             }
         }
         return files;
+    }
+
+    /**
+     * Copies a tar with every entry owned by {@code uid:gid}; user and group names are dropped so that the numbers
+     * decide on extraction (the Engine applies a tar's ownership as it is).
+     */
+    public static void chown(InputStream in, OutputStream out, int uid, int gid) throws IOException {
+        TarArchiveInputStream source = new TarArchiveInputStream(in, StandardCharsets.UTF_8.name());
+        try (TarArchiveOutputStream tar = newTar(out)) {
+            TarArchiveEntry entry;
+            while ((entry = source.getNextEntry()) != null) {
+                entry.setUserId(uid);
+                entry.setGroupId(gid);
+                entry.setUserName("");
+                entry.setGroupName("");
+                tar.putArchiveEntry(entry);
+                if (entry.isFile() && entry.getSize() > 0) {
+                    source.transferTo(tar);
+                }
+                tar.closeArchiveEntry();
+            }
+        }
     }
 
     /**
@@ -260,7 +282,7 @@ public final class Archives {
                 continue;
             }
             TarArchiveEntry entry = new TarArchiveEntry(String.join("/", parts) + "/");
-            entry.setMode(0777);
+            entry.setMode(0755);
             tar.putArchiveEntry(entry);
             tar.closeArchiveEntry();
         }

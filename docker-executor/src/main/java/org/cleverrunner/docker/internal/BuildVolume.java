@@ -1,0 +1,155 @@
+package org.cleverrunner.docker.internal;
+
+import static org.cleverrunner.docker.internal.Messages.oneLine;
+
+import com.github.dockerjava.api.DockerClient;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipInputStream;
+
+/**
+ * The job's build volume (/builds), reached only through the Engine's archive API of a created container that
+ * mounts it: tars stream in (scripts, sources, caches, artifacts of dependencies) and the project streams out (caches
+ * and artifacts to save). Everything uploaded is owned by the user the job's containers run as, so a non-root
+ * image can write its tree without anything being world-writable.
+ */
+final class BuildVolume {
+
+    /** Writes a tar to a stream; the stream is closed by the caller. */
+    @FunctionalInterface
+    interface TarWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private final DockerClient docker;
+    private final Names names;
+    private final BuildPaths paths;
+    private String container;
+    private JobUser.Owner owner = JobUser.Owner.ROOT;
+
+    BuildVolume(DockerClient docker, Names names, BuildPaths paths) {
+        this.docker = docker;
+        this.names = names;
+        this.paths = paths;
+    }
+
+    void create() {
+        docker.createVolumeCmd().withName(names.buildVolume()).withLabels(names.labels("builds")).exec();
+    }
+
+    /** Archive calls go through {@code containerId}, which mounts the volume; files uploaded belong to {@code owner}. */
+    void attach(String containerId, JobUser.Owner owner) {
+        this.container = containerId;
+        this.owner = owner;
+    }
+
+    JobUser.Owner owner() {
+        return owner;
+    }
+
+    /** Streams a tar produced by {@code writer} into the volume at {@code remoteDir}, through a pipe. */
+    void upload(String remoteDir, TarWriter writer) throws InterruptedException {
+        TarWriter owned = owner.isRoot() ? writer : out -> piped(writer, in -> Archives.chown(in, out, owner.uid(),
+                owner.gid()));
+        try {
+            piped(owned, in -> docker.copyArchiveToContainerCmd(container).withRemotePath(remoteDir)
+                    .withTarInputStream(in).exec());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while uploading into " + remoteDir);
+        }
+    }
+
+    /** Zips the project files the selection takes, streaming the project's tar out of the volume. */
+    int zipProject(Path zip, Archives.Selection selection) throws IOException {
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(container, paths.projectDir()).exec();
+                OutputStream out = Files.newOutputStream(zip)) {
+            return Archives.tarToZip(tar, out, selection);
+        }
+    }
+
+    /** Multi-member gzip of the selected files (GitLab's format for reports such as junit). */
+    int gzipProject(Path gzip, Archives.Selection selection) throws IOException {
+        Path zip = Files.createTempFile("clever-runner-report", ".zip");
+        try {
+            int files = zipProject(zip, selection);
+            try (var in = new ZipInputStream(Files.newInputStream(zip)); OutputStream out = Files.newOutputStream(gzip)) {
+                while (in.getNextEntry() != null) {
+                    GZIPOutputStream member = new GZIPOutputStream(new NonClosing(out));
+                    in.transferTo(member);
+                    member.finish();
+                }
+            }
+            return files;
+        } finally {
+            Closing.delete(zip);
+        }
+    }
+
+    @FunctionalInterface
+    private interface TarReader {
+        void read(InputStream in) throws IOException;
+    }
+
+    /**
+     * Runs {@code writer} on a thread of its own into a pipe that {@code reader} drains on this one; a failure on
+     * either side ends both and is rethrown here.
+     */
+    private void piped(TarWriter writer, TarReader reader) throws IOException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (PipedInputStream in = new PipedInputStream(64 * 1024)) {
+            PipedOutputStream out = new PipedOutputStream(in);
+            Thread producer = new Thread(() -> {
+                try (out) {
+                    writer.write(out);
+                } catch (IOException | RuntimeException e) {
+                    failure.set(e);
+                }
+            }, "tar-" + names.prefix());
+            producer.setDaemon(true);
+            producer.start();
+            try {
+                reader.read(in);
+            } finally {
+                in.close(); // a reader that gave up unblocks the writer
+                try {
+                    producer.join(TimeUnit.SECONDS.toMillis(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (failure.get() != null) {
+            throw new IOException(oneLine(failure.get()), failure.get());
+        }
+    }
+
+    /** Lets each gzip member finish without closing the file under it. */
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int off, int len) throws IOException {
+            out.write(bytes, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}
