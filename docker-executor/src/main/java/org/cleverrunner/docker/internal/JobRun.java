@@ -199,7 +199,7 @@ public final class JobRun {
         trace.sectionStart("step_script", "Executing \"step_script\" stage of the job script");
         JobOutcome outcome;
         try {
-            int exitCode = stages.run(stepContainer, "step-script", remaining());
+            int exitCode = stages.run(stepContainer, "step-script", remaining(), plan.timeout());
             if (control.state() != JobControl.State.RUNNING) {
                 outcome = JobOutcome.canceled("the job was canceled");
             } else if (exitCode == 0) {
@@ -230,7 +230,8 @@ public final class JobRun {
                 trace.line(warning("after_script failed with exit code " + exit + ", ignored"));
             }
         } catch (StageTimeoutException e) {
-            trace.line(warning("after_script timed out after " + plan.afterScriptTimeout() + ", ignored"));
+            trace.line(warning("after_script timed out after " + Messages.humanDuration(plan.afterScriptTimeout())
+                    + ", ignored"));
         }
         trace.sectionEnd("after_script");
     }

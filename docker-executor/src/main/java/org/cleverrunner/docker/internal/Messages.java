@@ -27,9 +27,20 @@ final class Messages {
         return message.length() > 400 ? message.substring(0, 400) + "…" : message;
     }
 
+    /** A duration as people write it in .gitlab-ci.yml: {@code 5s}, {@code 10m}, {@code 1h30m}. */
     static String humanDuration(Duration duration) {
-        long seconds = duration.toSeconds();
-        return seconds >= 60 && seconds % 60 == 0 ? seconds / 60 + " min" : seconds + " s";
+        long seconds = Math.max(0, duration.toSeconds());
+        StringBuilder text = new StringBuilder();
+        if (seconds >= 3600) {
+            text.append(seconds / 3600).append('h');
+        }
+        if (seconds % 3600 >= 60) {
+            text.append(seconds % 3600 / 60).append('m');
+        }
+        if (seconds % 60 > 0 || text.length() == 0) {
+            text.append(seconds % 60).append('s');
+        }
+        return text.toString();
     }
 
     /** Control characters and overlong values are not echoed back into the log as they are. */

@@ -80,6 +80,11 @@ final class StageContainers {
      * @throws StageTimeoutException when it outlives {@code timeout} (it is stopped first)
      */
     int run(String id, String role, Duration timeout) throws InterruptedException, StageTimeoutException {
+        return run(id, role, timeout, timeout);
+    }
+
+    /** As {@link #run(String, String, Duration)}; {@code shown} is the timeout the message names (the job's own). */
+    int run(String id, String role, Duration timeout, Duration shown) throws InterruptedException, StageTimeoutException {
         running.set(id);
         try {
             if (control.stopRequested() && !"after-script".equals(role)) {
@@ -102,7 +107,7 @@ final class StageContainers {
                 stop(id);
                 follower.join(TimeUnit.SECONDS.toMillis(10));
                 throw new StageTimeoutException(role.replace('-', '_') + " exceeded its timeout of "
-                        + humanDuration(timeout));
+                        + humanDuration(shown));
             }
             follower.join(TimeUnit.SECONDS.toMillis(30));
             return exitCode;
