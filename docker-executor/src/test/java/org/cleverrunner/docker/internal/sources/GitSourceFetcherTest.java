@@ -5,6 +5,7 @@ import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.JobPlan.SourceSpec;
 import org.cleverrunner.spi.JobPlan.Variable;
 import org.cleverrunner.spi.Secret;
+import org.cleverrunner.testkit.GitHttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class GitSourceFetcherTest {
     @TempDir
     static Path repos;
 
-    private static CgiHttpServer server;
+    private static GitHttpServer server;
     private static String c1;
     private static String c2;
     private static String c3;
@@ -92,7 +93,7 @@ class GitSourceFetcherTest {
             git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
             git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
         }
-        server = CgiHttpServer.git(root, TOKEN);
+        server = GitHttpServer.git(root, TOKEN);
     }
 
     @AfterAll
