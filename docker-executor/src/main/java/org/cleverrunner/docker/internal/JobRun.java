@@ -142,13 +142,12 @@ public final class JobRun {
 
         // ---- get sources
         trace.sectionStart("get_sources", "Getting source from Git repository");
-        try {
-            SourceProvider.Fetched fetched = settings.sources().fetch(plan, trace, control);
+        try (SourceProvider.Fetched fetched = settings.sources().fetch(plan, trace, control)) {
             trackedFiles = fetched.trackedFiles();
-            if (fetched.directory() != null) {
-                // the working copy goes in whole, .git or .hg included: jobs may run VCS commands
-                uploadTar(paths.parentDir(), out -> Archives.writeDirectory(out, fetched.directory(), paths.leafName(),
-                        relative -> false));
+            if (fetched.snapshotTar() != null) {
+                // the job's own snapshot of its checkout, .git or .hg included (jobs may run VCS commands);
+                // closing deletes it, whatever happens
+                uploadTar(paths.parentDir(), out -> Files.copy(fetched.snapshotTar(), out));
             }
         } catch (SourceFetchException e) {
             trace.sectionEnd("get_sources");

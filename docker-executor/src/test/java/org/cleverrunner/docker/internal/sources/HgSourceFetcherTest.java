@@ -130,7 +130,7 @@ class HgSourceFetcherTest {
         JobPlan plan = new JobPlan("r1", 7, "test", "group/hg-project", JobPlan.ImageSpec.of("busybox"), null,
                 List.of(variables), spec, List.of("true"), null, Duration.ofMinutes(2), null, null, null, null,
                 null);
-        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl());
+        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl(), sources -> sources).orElseThrow();
     }
 
     @Test
