@@ -12,6 +12,7 @@ import org.cleverrunner.docker.internal.JobRun;
 import org.cleverrunner.docker.internal.LabeledResources;
 import org.cleverrunner.docker.internal.Names;
 import org.cleverrunner.docker.internal.SourceProvider;
+import org.cleverrunner.docker.internal.sources.SourceFetcher;
 import org.cleverrunner.spi.Executor;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.JobContext;
@@ -35,7 +36,7 @@ public final class DockerExecutor implements Executor {
     private DockerExecutor(Builder builder) {
         this.connector = builder.connector;
         this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
-                SourceProvider.onHost(builder.sourcesWorkRoot),
+                SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
                 builder.clock, builder.runnerVersion);
     }
 
@@ -94,6 +95,7 @@ public final class DockerExecutor implements Executor {
         private Duration serviceWaitTimeout = Duration.ofSeconds(30);
         private Duration stopTimeout = Duration.ofSeconds(2);
         private Path sourcesWorkRoot = Path.of(System.getProperty("java.io.tmpdir"), "clever-runner-sources");
+        private int maxWorkingCopies = SourceFetcher.DEFAULT_MAX_WORKING_COPIES;
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
 
@@ -119,11 +121,25 @@ public final class DockerExecutor implements Executor {
         }
 
         /**
-         * Where the runner host keeps the jobs' Git and Mercurial working copies (reused by GIT_STRATEGY=fetch)
-         * before they are streamed into each job's build volume.
+         * Where the runner host keeps the Git and Mercurial working copies (one per runner and project, reused by
+         * GIT_STRATEGY=fetch) and, in {@code spool/}, each job's snapshot of its checkout until it is streamed into
+         * the job's build volume. Default {@code $TMPDIR/clever-runner-sources}; one root may serve several
+         * executors and processes.
          */
         public Builder sourcesWorkRoot(Path workRoot) {
             this.sourcesWorkRoot = Objects.requireNonNull(workRoot, "sourcesWorkRoot");
+            return this;
+        }
+
+        /**
+         * How many working copies the sources work root keeps at most (default 20); beyond it the least recently
+         * used that no job holds are removed.
+         */
+        public Builder maxWorkingCopies(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxWorkingCopies must be at least 1, got " + max);
+            }
+            this.maxWorkingCopies = max;
             return this;
         }
 

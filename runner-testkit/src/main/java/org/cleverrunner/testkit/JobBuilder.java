@@ -68,6 +68,7 @@ public final class JobBuilder {
     private String repoType;
     private String hgsha;
     private int depth = 20;
+    private List<String> refspecs;
     private String projectPath = "group/project";
     private long projectId = 1;
     private Long pipelineId;
@@ -237,8 +238,21 @@ public final class JobBuilder {
         return this;
     }
 
+    /** {@code git_info.depth}: the shallow-clone depth GitLab asks for (default 20, 0 for the full history). */
     public JobBuilder depth(int depth) {
         this.depth = depth;
+        return this;
+    }
+
+    /**
+     * {@code git_info.refspecs}, replacing GitLab's default pair ({@code refs/pipelines/<id>} and the ref's branch or
+     * tag), e.g. for a repository that has no pipeline refs.
+     */
+    public JobBuilder refspecs(String... refspecs) {
+        for (String refspec : refspecs) {
+            requireText(refspec, "refspec");
+        }
+        this.refspecs = List.of(refspecs);
         return this;
     }
 
@@ -297,10 +311,14 @@ public final class JobBuilder {
         String projectUrl = serverUrl + "/" + projectPath;
 
         List<String> refspecs = new ArrayList<>();
-        refspecs.add("+refs/pipelines/" + pipeline + ":refs/pipelines/" + pipeline);
-        refspecs.add("tag".equals(refType)
-                ? "+refs/tags/" + ref + ":refs/tags/" + ref
-                : "+refs/heads/" + ref + ":refs/remotes/origin/" + ref);
+        if (this.refspecs != null) {
+            refspecs.addAll(this.refspecs);
+        } else {
+            refspecs.add("+refs/pipelines/" + pipeline + ":refs/pipelines/" + pipeline);
+            refspecs.add("tag".equals(refType)
+                    ? "+refs/tags/" + ref + ":refs/tags/" + ref
+                    : "+refs/heads/" + ref + ":refs/remotes/origin/" + ref);
+        }
 
         List<JobVariable> vars = new ArrayList<>();
         pub(vars, "CI_PIPELINE_ID", Long.toString(pipeline));

@@ -6,6 +6,7 @@ import static org.cleverrunner.docker.internal.Messages.warning;
 
 import com.github.dockerjava.api.DockerClient;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -176,13 +177,12 @@ public final class JobRun {
     /** Fetches the job's own checkout and puts it in the volume; returns the outcome when the job cannot go on. */
     private JobOutcome getSources() throws InterruptedException {
         trace.sectionStart("get_sources", "Getting source from Git repository");
-        try {
-            SourceProvider.Fetched fetched = settings.sources().fetch(plan, trace, control);
+        try (SourceProvider.Fetched fetched = settings.sources().fetch(plan, trace, control)) {
             trackedFiles = fetched.trackedFiles();
-            if (fetched.directory() != null) {
-                // the working copy goes in whole, .git or .hg included: jobs may run VCS commands
-                volume.upload(paths.parentDir(), out -> Archives.writeDirectory(out, fetched.directory(),
-                        paths.leafName(), relative -> false));
+            if (fetched.snapshotTar() != null) {
+                // the job's own snapshot of its checkout, .git or .hg included (jobs may run VCS commands);
+                // closing deletes it, whatever happens
+                volume.upload(paths.parentDir(), out -> Files.copy(fetched.snapshotTar(), out));
             }
         } catch (SourceFetchException e) {
             trace.sectionEnd("get_sources");

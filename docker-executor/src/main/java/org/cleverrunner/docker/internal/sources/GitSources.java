@@ -95,7 +95,7 @@ final class GitSources {
 
         if (!settings.checkout()) {
             trace.line("Skipping Git checkout");
-            return new FetchedSources(dir, false);
+            return new FetchedSources(dir, "git");
         }
         trace.line("Checking out " + revision.substring(0, 8) + " as detached HEAD (ref is "
                 + Inputs.label(spec.ref(), revision.substring(0, 8)) + ")...");
@@ -106,7 +106,7 @@ final class GitSources {
             git.run(dir, clean);
         }
         submodules(dir, settings, trace, git);
-        return new FetchedSources(dir, false);
+        return new FetchedSources(dir, "git");
     }
 
     private static void submodules(Path dir, GitSettings settings, Trace trace, Commands git)

@@ -72,7 +72,7 @@ final class HgSources {
         }
         if (!settings.checkout()) {
             trace.line("Skipping Mercurial checkout");
-            return new FetchedSources(dir, false);
+            return new FetchedSources(dir, "hg");
         }
         trace.line("Checking out " + node.substring(0, 12) + " (ref is "
                 + Inputs.label(spec.ref(), node.substring(0, 12)) + ")...");
@@ -81,7 +81,7 @@ final class HgSources {
             // the extension is core in recent hg and is enabled explicitly for older ones
             hg.run(dir, List.of("hg", "purge", "--all", "--config", "extensions.purge="));
         }
-        return new FetchedSources(dir, false);
+        return new FetchedSources(dir, "hg");
     }
 
     private static boolean reusable(Path dir, RepoUrl url, Commands hg) throws InterruptedException {

@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.cleverrunner.spi.JobPlan;
 
 /** Checks of what the payload and the job's variables hand to git/hg, before any process starts. */
 final class Inputs {
@@ -52,9 +53,7 @@ final class Inputs {
      * {@code a/b-c} and {@code a-b/c} differ), always a direct child of {@code workRoot}.
      */
     static Path workingCopy(Path workRoot, String runnerId, String projectPath) {
-        if (runnerId == null || !RUNNER_ID.matcher(runnerId).matches() || runnerId.contains("..")) {
-            throw new SourceFetchException("get_sources failed: refusing runner id " + quote(runnerId));
-        }
+        runnerId(runnerId);
         if (projectPath == null || projectPath.isEmpty() || projectPath.length() > 1024) {
             throw new SourceFetchException("get_sources failed: refusing project path " + quote(projectPath));
         }
@@ -75,6 +74,21 @@ final class Inputs {
             throw new SourceFetchException("get_sources failed: refusing project path " + quote(projectPath));
         }
         return dir;
+    }
+
+    static String runnerId(String runnerId) {
+        if (runnerId == null || !RUNNER_ID.matcher(runnerId).matches() || runnerId.contains("..")) {
+            throw new SourceFetchException("get_sources failed: refusing runner id " + quote(runnerId));
+        }
+        return runnerId;
+    }
+
+    /**
+     * True for the project path runner-core's JobPlans makes up when the payload has no job_info
+     * ({@code project-<job id>}): no later job shares it, so its working copy is not kept.
+     */
+    static boolean perJobProject(JobPlan plan) {
+        return plan.projectPath().equals("project-" + plan.jobId());
     }
 
     /** A payload label (the ref) fit for one trace line: no control characters, so no terminal escapes. */

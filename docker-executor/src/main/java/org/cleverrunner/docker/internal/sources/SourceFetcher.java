@@ -14,45 +14,79 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Optional;
 
 /**
- * Fetches a job's sources on the runner host, into one working copy per runner and project under a work root
- * (reused by {@code GIT_STRATEGY=fetch}); the executor then copies that directory into the job's volume.
- * Git for Git projects, hg for Heptapod's Mercurial ones. Credentials never reach argv, the trace or a
- * repository's configuration.
+ * Fetches a job's sources on the runner host, Git for Git projects, hg for Heptapod's Mercurial ones. Credentials
+ * never reach argv, the trace or a repository's configuration.
+ *
+ * <p>Each runner and project has one working copy under the work root, reused by {@code GIT_STRATEGY=fetch} as
+ * GitLab Runner does; a job holds it from the fetch until its callback has taken what the job needs (a snapshot of
+ * the tree), so what a job gets never changes under it. At most {@code maxWorkingCopies} are kept, the least
+ * recently used that no job holds are removed. A job without a project path of its own ({@code project-<job id>},
+ * see runner-core's JobPlans) gets a working copy in the spool, removed once its callback returns.
  */
 public final class SourceFetcher {
+
+    /** Working copies kept per work root: enough for the projects of a busy runner, a few GB at most. */
+    public static final int DEFAULT_MAX_WORKING_COPIES = 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceFetcher.class);
     private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
-    private final Path workRoot;
+    private final WorkRoot workRoot;
     private final Duration timeout;
-    private final ConcurrentHashMap<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    /** What a job takes from its checkout while it is held: it must not keep the directory itself. */
+    @FunctionalInterface
+    public interface WhileHeld<T> {
+        T apply(FetchedSources sources) throws IOException, InterruptedException;
+    }
 
     public SourceFetcher(Path workRoot) {
-        this(workRoot, DEFAULT_TIMEOUT);
+        this(workRoot, DEFAULT_TIMEOUT, DEFAULT_MAX_WORKING_COPIES);
     }
 
-    /** @param timeout the most a whole fetch may take (also bounded by the job's own timeout) */
-    public SourceFetcher(Path workRoot, Duration timeout) {
-        this.workRoot = workRoot.toAbsolutePath().normalize();
+    /**
+     * Removes what crashed runner processes left in the work root's spool.
+     *
+     * @param timeout the most a whole fetch may take (also bounded by the job's own timeout)
+     * @param maxWorkingCopies how many reusable working copies the work root keeps at most
+     */
+    public SourceFetcher(Path workRoot, Duration timeout, int maxWorkingCopies) {
+        this.workRoot = new WorkRoot(workRoot, maxWorkingCopies);
         this.timeout = timeout;
+        this.workRoot.removeDeadSpools();
     }
 
-    /** Fetches plan.sources() per the job's GIT_* variables into a working copy and returns it. */
-    public FetchedSources fetch(JobPlan plan, Trace trace, JobControl control)
+    /**
+     * A new empty file in this process's spool for one job (a snapshot of its sources): the caller deletes it.
+     */
+    public Path newSpoolFile(JobPlan plan, String suffix) {
+        try {
+            return Files.createTempFile(workRoot.spool(), Inputs.runnerId(plan.runnerId()) + "-" + plan.jobId() + "-",
+                    suffix);
+        } catch (IOException e) {
+            throw new SourceFetchException("get_sources failed: cannot create a spool file in " + workRoot.spool()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fetches plan.sources() per the job's GIT_* variables into a working copy and hands it to {@code whileHeld}
+     * while no other job can change it. Empty for {@code GIT_STRATEGY=none}: nothing is fetched or created.
+     */
+    public <T> Optional<T> fetch(JobPlan plan, Trace trace, JobControl control, WhileHeld<T> whileHeld)
             throws SourceFetchException, InterruptedException {
         // all checks before anything is created or run
         GitSettings settings = GitSettings.of(plan);
-        Path dir = Inputs.workingCopy(workRoot, plan.runnerId(), plan.projectPath());
+        boolean perJob = Inputs.perJobProject(plan);
+        Path shared = Inputs.workingCopy(workRoot.root(), plan.runnerId(), plan.projectPath());
         SourceSpec spec = plan.sources();
         if (spec == null) {
             if (settings.strategy() == GitSettings.Strategy.NONE) {
                 trace.line("Skipping Git repository setup");
-                return new FetchedSources(emptyDirectory(dir), true);
+                return Optional.empty();
             }
             throw new SourceFetchException("get_sources failed: the job has no sources");
         }
@@ -63,7 +97,7 @@ public final class SourceFetcher {
         }
         if (settings.strategy() == GitSettings.Strategy.NONE) {
             trace.line("Skipping Git repository setup");
-            return new FetchedSources(emptyDirectory(dir), true);
+            return Optional.empty();
         }
         RepoUrl url = RepoUrl.parse(spec.repoUrl() == null ? null : spec.repoUrl().reveal());
         if (vcs.equals("git")) {
@@ -79,41 +113,67 @@ public final class SourceFetcher {
         Redactor redactor = new Redactor(secrets);
         Duration budget = plan.timeout().compareTo(timeout) < 0 ? plan.timeout() : timeout;
 
-        ReentrantLock lock = locks.computeIfAbsent(dir, d -> new ReentrantLock());
-        lock.lockInterruptibly();
+        if (perJob) {
+            Path dir = Inputs.workingCopy(workRoot.spool(), plan.runnerId(), plan.projectPath());
+            try {
+                return Optional.of(fetchInto(dir, plan, spec, vcs, url, settings, trace, control, redactor, budget,
+                        whileHeld));
+            } finally {
+                deleteQuietly(dir);
+            }
+        }
+        try (WorkRoot.Held held = workRoot.hold(shared)) {
+            return Optional.of(fetchInto(held.copy(), plan, spec, vcs, url, settings, trace, control, redactor,
+                    budget, whileHeld));
+        } finally {
+            workRoot.evict();
+        }
+    }
+
+    private <T> T fetchInto(Path dir, JobPlan plan, SourceSpec spec, String vcs, RepoUrl url, GitSettings settings,
+            Trace trace, JobControl control, Redactor redactor, Duration budget, WhileHeld<T> whileHeld)
+            throws InterruptedException {
         try {
             trace.line("Fetching the sources from " + url.clean() + " into " + dir);
             LOG.info("job {}: fetching {} sources of {} into {}", plan.jobId(), vcs, plan.projectPath(), dir);
+            FetchedSources fetched;
             if (vcs.equals("git")) {
                 Commands git = new Commands(trace, control, redactor, budget, GitSources.environment(url));
-                return GitSources.fetch(dir, spec, url, settings, trace, git);
+                fetched = GitSources.fetch(dir, spec, url, settings, trace, git);
+            } else {
+                Path hgrc = HgSources.writeConfig(url);
+                try {
+                    Commands hg = new Commands(trace, control, redactor, budget, HgSources.environment(hgrc));
+                    fetched = HgSources.fetch(dir, spec, url, settings, trace, hg);
+                } finally {
+                    Files.deleteIfExists(hgrc);
+                }
             }
-            Path hgrc = HgSources.writeConfig(url);
-            try {
-                Commands hg = new Commands(trace, control, redactor, budget, HgSources.environment(hgrc));
-                return HgSources.fetch(dir, spec, url, settings, trace, hg);
-            } finally {
-                Files.deleteIfExists(hgrc);
-            }
+            return whileHeld.apply(fetched);
         } catch (IOException e) {
             throw new SourceFetchException("get_sources failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
+        }
+    }
+
+    /** Removes the least recently used working copies beyond the bound that no job holds; returns how many. */
+    public int evict() {
+        return workRoot.evict();
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            Directories.delete(dir);
+        } catch (SourceFetchException e) {
+            LOG.warn("cannot remove the per-job working copy {}: {}", dir, e.getMessage());
         }
     }
 
     private void createWorkRoot() {
         try {
-            Files.createDirectories(workRoot);
+            Files.createDirectories(workRoot.root());
         } catch (IOException e) {
-            throw new SourceFetchException("get_sources failed: cannot create the work directory " + workRoot
+            throw new SourceFetchException("get_sources failed: cannot create the work directory " + workRoot.root()
                     + ": " + e.getMessage(), e);
         }
-    }
-
-    /** GIT_STRATEGY=none: an empty directory next to the working copy, which itself is kept for later jobs. */
-    private Path emptyDirectory(Path dir) {
-        createWorkRoot();
-        return Directories.recreate(dir.resolveSibling(dir.getFileName() + ".none"));
     }
 }

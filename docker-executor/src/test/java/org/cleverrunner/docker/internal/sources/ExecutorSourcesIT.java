@@ -20,6 +20,7 @@ import org.cleverrunner.spi.JobOutcome;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.Secret;
 import org.cleverrunner.spi.Trace;
+import org.cleverrunner.testkit.GitHttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class ExecutorSourcesIT {
 
     @TempDir
     static Path repos;
-    static CgiHttpServer server;
+    static GitHttpServer server;
     static String head;
     static final Host HOST = new Host("local", URI.create(TestDockerEngine.dockerHost()), null, null, Map.of());
 
@@ -71,7 +72,7 @@ class ExecutorSourcesIT {
             git(work, "clone", "-q", "--bare", work.resolve(name).toString(), bare.toString());
             git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
         }
-        server = CgiHttpServer.git(root, TOKEN);
+        server = GitHttpServer.git(root, TOKEN);
     }
 
     @AfterAll

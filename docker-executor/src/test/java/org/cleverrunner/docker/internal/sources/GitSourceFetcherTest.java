@@ -5,6 +5,7 @@ import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.JobPlan.SourceSpec;
 import org.cleverrunner.spi.JobPlan.Variable;
 import org.cleverrunner.spi.Secret;
+import org.cleverrunner.testkit.GitHttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class GitSourceFetcherTest {
     @TempDir
     static Path repos;
 
-    private static CgiHttpServer server;
+    private static GitHttpServer server;
     private static String c1;
     private static String c2;
     private static String c3;
@@ -92,7 +93,7 @@ class GitSourceFetcherTest {
             git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
             git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
         }
-        server = CgiHttpServer.git(root, TOKEN);
+        server = GitHttpServer.git(root, TOKEN);
     }
 
     @AfterAll
@@ -136,8 +137,9 @@ class GitSourceFetcherTest {
                 sources, List.of("true"), null, Duration.ofMinutes(2), null, null, null, null, null);
     }
 
+    /** The working copy as it was while held; these tests run one job at a time, so it is still that. */
     private FetchedSources fetch(JobPlan plan, RecordingTrace trace) throws InterruptedException {
-        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl());
+        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl(), sources -> sources).orElse(null);
     }
 
     private void assertNoSecretAnywhere(RecordingTrace trace, String... tokens) throws IOException {
@@ -154,7 +156,6 @@ class GitSourceFetcherTest {
                 Variable.of("GIT_STRATEGY", "clone")), trace);
 
         Path dir = sources.directory();
-        assertThat(sources.empty()).isFalse();
         assertThat(dir.getParent()).isEqualTo(workRoot.toAbsolutePath().normalize());
         assertThat(git(dir, "rev-parse", "HEAD")).isEqualTo(c4);
         assertThat(git(dir, "rev-list", "--count", "HEAD")).isEqualTo("1");
@@ -280,17 +281,16 @@ class GitSourceFetcherTest {
     }
 
     @Test
-    void strategyNoneGivesAnEmptyDirectoryWithoutContactingTheServer() throws Exception {
+    void strategyNoneCreatesNothingAndContactsNoServer() throws Exception {
         RecordingTrace trace = new RecordingTrace();
         SourceSpec unreachable = new SourceSpec("git", Secret.of("http://127.0.0.1:1/nowhere.git"), c4, "main",
                 "branch", List.of(), 0);
         FetchedSources sources = fetch(plan(unreachable, Variable.of("GIT_STRATEGY", "none")), trace);
 
-        assertThat(sources.empty()).isTrue();
-        try (Stream<Path> entries = Files.list(sources.directory())) {
+        assertThat(sources).isNull();
+        try (Stream<Path> entries = Files.list(workRoot)) {
             assertThat(entries).isEmpty();
         }
-        assertThat(sources.directory().getParent()).isEqualTo(workRoot.toAbsolutePath().normalize());
         assertThat(trace.text()).contains("Skipping Git repository setup");
     }
 
@@ -359,7 +359,8 @@ class GitSourceFetcherTest {
         try {
             CompletableFuture<FetchedSources> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new SourceFetcher(workRoot).fetch(plan(spec(c4, "main", List.of(), 1)), trace, control);
+                    return new SourceFetcher(workRoot).fetch(plan(spec(c4, "main", List.of(), 1)), trace, control,
+                            sources -> sources).orElseThrow();
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }

@@ -5,6 +5,7 @@ import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.JobPlan.SourceSpec;
 import org.cleverrunner.spi.JobPlan.Variable;
 import org.cleverrunner.spi.Secret;
+import org.cleverrunner.testkit.GitHttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class HgSourceFetcherTest {
     static Path repos;
 
     private static Process serve;
-    private static CgiHttpServer authenticated;
+    private static GitHttpServer authenticated;
     private static String base;
     private static String h1;
     private static String stable;
@@ -89,7 +90,7 @@ class HgSourceFetcherTest {
         Matcher port = Pattern.compile("bound to 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(line));
         assertThat(port.find()).as("hg serve said: " + line).isTrue();
         base = "http://127.0.0.1:" + port.group(1) + "/";
-        authenticated = CgiHttpServer.hg(repo, "/group/hg-project", repos, TOKEN);
+        authenticated = GitHttpServer.hg(repo, "/group/hg-project", repos, TOKEN);
         Thread drain = new Thread(() -> {
             try {
                 out.transferTo(java.io.Writer.nullWriter());
@@ -129,7 +130,7 @@ class HgSourceFetcherTest {
         JobPlan plan = new JobPlan("r1", 7, "test", "group/hg-project", JobPlan.ImageSpec.of("busybox"), null,
                 List.of(variables), spec, List.of("true"), null, Duration.ofMinutes(2), null, null, null, null,
                 null);
-        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl());
+        return new SourceFetcher(workRoot).fetch(plan, trace, new JobControl(), sources -> sources).orElseThrow();
     }
 
     @Test

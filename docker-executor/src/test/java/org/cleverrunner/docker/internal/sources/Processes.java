@@ -46,17 +46,6 @@ final class Processes {
         }
     }
 
-    /** The absolute path of a program on PATH. */
-    static String which(String program) {
-        for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(dir, program);
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new IllegalStateException(program + " is not on PATH");
-    }
-
     static void write(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());

@@ -1,4 +1,4 @@
-package org.cleverrunner.docker.internal.sources;
+package org.cleverrunner.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,54 +16,77 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 
 /**
- * A CGI program served on 127.0.0.1 behind Basic auth {@code gitlab-ci-token:<token>}, as GitLab asks of a job:
- * {@code git http-backend} for bare repositories under a root, or Mercurial's hgweb for one repository.
+ * Repositories over smart HTTP on 127.0.0.1, as a GitLab serves them to jobs: {@code git http-backend} for the bare
+ * repositories under a root (at {@code /<path>.git}), or Mercurial's hgweb for one repository (Heptapod). Behind
+ * Basic auth {@code gitlab-ci-token:<job token>} when a token check is given, as GitLab asks of a job. Needs
+ * {@code git} (and {@code hg} for {@link #hg}) on PATH.
  */
-final class CgiHttpServer implements AutoCloseable {
+public final class GitHttpServer implements AutoCloseable {
 
     private final String scriptName;
     private final List<String> command;
     private final Map<String, String> cgiEnvironment;
-    private final String expectedAuthorization;
+    private final Predicate<String> acceptsToken;
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile long delayMillis;
 
-    /** Bare repositories under {@code projectRoot}, at {@code /<path>.git}. */
-    static CgiHttpServer git(Path projectRoot, String token) throws IOException {
-        return new CgiHttpServer(List.of("git", "http-backend"), Map.of("GIT_CONFIG_NOSYSTEM", "1",
-                "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_PROJECT_ROOT", projectRoot.toString(),
-                "GIT_HTTP_EXPORT_ALL", "1"), "", token);
+    /** Bare repositories under {@code projectRoot}, at {@code /<path>.git}, behind this one job token. */
+    public static GitHttpServer git(Path projectRoot, String token) throws IOException {
+        Objects.requireNonNull(token, "token");
+        return git(projectRoot, token::equals);
     }
 
-    /** One Mercurial repository at {@code mountPath}, through hgweb's CGI entry point. */
-    static CgiHttpServer hg(Path repository, String mountPath, Path scratch, String token) throws IOException {
+    /**
+     * Bare repositories under {@code projectRoot}, at {@code /<path>.git}, for the job tokens {@code acceptsToken}
+     * accepts (e.g. {@code t -> t.startsWith("glcbt-")} for the fake coordinator's per-job tokens).
+     */
+    public static GitHttpServer git(Path projectRoot, Predicate<String> acceptsToken) throws IOException {
+        return new GitHttpServer(List.of("git", "http-backend"), Map.of("GIT_CONFIG_NOSYSTEM", "1",
+                "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_PROJECT_ROOT", projectRoot.toString(),
+                "GIT_HTTP_EXPORT_ALL", "1"), "", acceptsToken);
+    }
+
+    /** One Mercurial repository at {@code mountPath}, through hgweb's CGI entry point, behind this job token. */
+    public static GitHttpServer hg(Path repository, String mountPath, Path scratch, String token) throws IOException {
+        Objects.requireNonNull(token, "token");
         Path script = scratch.resolve("hgweb.cgi");
         Files.writeString(script, "from mercurial import demandimport; demandimport.enable()\n"
                 + "from mercurial.hgweb import hgweb, wsgicgi\n"
                 + "wsgicgi.launch(hgweb(" + pythonBytes(repository.toString()) + ", b'test'))\n");
-        String python = Files.readAllLines(Path.of(Processes.which("hg"))).get(0).replaceFirst("^#!\\s*", "")
+        String python = Files.readAllLines(Path.of(which("hg"))).get(0).replaceFirst("^#!\\s*", "")
                 .split("\\s+")[0];
         // the python hg itself runs on, which has the mercurial package
-        return new CgiHttpServer(List.of(python, script.toString()), Map.of("HGRCPATH", "", "HGPLAIN", "1"),
-                mountPath, token);
+        return new GitHttpServer(List.of(python, script.toString()), Map.of("HGRCPATH", "", "HGPLAIN", "1"),
+                mountPath, token::equals);
+    }
+
+    private static String which(String program) {
+        for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new IllegalStateException(program + " is not on PATH");
     }
 
     private static String pythonBytes(String text) {
         return "b'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
-    private CgiHttpServer(List<String> command, Map<String, String> cgiEnvironment, String scriptName,
-            String token) throws IOException {
+    private GitHttpServer(List<String> command, Map<String, String> cgiEnvironment, String scriptName,
+            Predicate<String> acceptsToken) throws IOException {
         this.scriptName = scriptName;
         this.command = command;
         this.cgiEnvironment = cgiEnvironment;
-        this.expectedAuthorization = "Basic " + Base64.getEncoder()
-                .encodeToString(("gitlab-ci-token:" + token).getBytes(StandardCharsets.UTF_8));
+        this.acceptsToken = Objects.requireNonNull(acceptsToken, "acceptsToken");
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread thread = new Thread(r, "git-http-backend");
@@ -76,12 +99,17 @@ final class CgiHttpServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:port} */
-    String base() {
+    public String base() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** {@code http://127.0.0.1:port/<path>.git}, the URL of a bare repository under the root, without credentials. */
+    public String url(String path) {
+        return base() + "/" + path + ".git";
+    }
+
     /** Makes every request wait this long first (to stop a fetch mid-way). */
-    void delay(long millis) {
+    public void delay(long millis) {
         delayMillis = millis;
     }
 
@@ -90,7 +118,7 @@ final class CgiHttpServer implements AutoCloseable {
             if (delayMillis > 0) {
                 Thread.sleep(delayMillis);
             }
-            if (!expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"GitLab\"");
                 exchange.sendResponseHeaders(401, -1);
                 return;
@@ -99,6 +127,20 @@ final class CgiHttpServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private boolean authorized(String header) {
+        if (header == null || !header.startsWith("Basic ")) {
+            return false;
+        }
+        String credentials;
+        try {
+            credentials = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return credentials.startsWith("gitlab-ci-token:")
+                && acceptsToken.test(credentials.substring("gitlab-ci-token:".length()));
     }
 
     private void cgi(HttpExchange exchange) throws IOException, InterruptedException {
