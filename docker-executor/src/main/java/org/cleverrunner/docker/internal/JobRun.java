@@ -352,11 +352,11 @@ public final class JobRun {
             Integer exitCode = waitForExit(id, timeout);
             if (exitCode == null) {
                 stopQuietly(id);
-                follower.join(TimeUnit.SECONDS.toMillis(10));
+                LogFollower.awaitDrained(follower, id);
                 throw new StageTimeoutException(role.replace('-', '_') + " exceeded its timeout of "
                         + humanDuration(timeout));
             }
-            follower.join(TimeUnit.SECONDS.toMillis(30));
+            LogFollower.awaitDrained(follower, id); // until its output is drained, not a fixed time
             return exitCode == null ? -1 : exitCode;
         } finally {
             runningContainer.compareAndSet(id, null);
