@@ -11,18 +11,23 @@ import org.cleverrunner.coordinator.TraceBuffer;
 import org.cleverrunner.core.internal.ByteStage;
 import org.cleverrunner.core.internal.PhraseMasker;
 import org.cleverrunner.core.internal.PrefixMasker;
+import org.cleverrunner.core.internal.Utf8Replacement;
 import org.cleverrunner.spi.Trace;
 
 /**
  * A job's log on its way to the coordinator, filtered as GitLab Runner does: the values of masked variables, then
  * secret URL parameters, then known token prefixes are replaced with {@code [MASKED]}, also when split across writes;
- * the output is capped at a limit (4 MiB by default, GitLab's {@code output_limit}) after which one notice is
- * written and the rest dropped. Section markers let GitLab fold each stage.
+ * then each byte that is not valid UTF-8 becomes U+FFFD (GitLab's {@code encoding.Replacement}; NUL and other valid
+ * bytes pass unchanged); the output is capped at a limit (4 MiB by default, GitLab's {@code output_limit}) after which
+ * one notice is written and the rest dropped. Section markers let GitLab fold each stage; a marker or a
+ * {@link #line(String) line} of the runner's own always starts on a line of its own: when the job's last byte was not
+ * a newline, one is written first, so a terminal or GitLab still shows that last line.
  *
  * <p>Streaming: only a bounded tail that may still become a secret or a token is held back (less than the longest
- * secret plus the longest marker), so a job printing gigabytes uses constant memory. {@link #flush()} releases that
- * tail; call it when a stage ends, not in the middle of a command's output, since a secret cut by a flush can no
- * longer be recognised. Invalid UTF-8 is passed through as bytes.
+ * secret plus the longest marker), plus at most 3 bytes of a UTF-8 character split across writes, so a job printing
+ * gigabytes uses constant memory. {@link #flush()} releases that tail; call it when a stage ends, not in the middle
+ * of a command's output, since a secret cut by a flush can no longer be recognised (and a split character is then
+ * replaced).
  *
  * <p>Thread-safe: several log-follow threads may write; each write is applied whole.
  */
@@ -40,6 +45,7 @@ public final class JobTrace implements Trace, AutoCloseable {
             "x-amz-signature", "x-amz-credential", "x-amz-security-token");
 
     private static final String CLEAR = "\u001b[0K";
+    private static final byte[] NEWLINE = {'\n'};
 
     private final Object lock = new Object();
     private final Clock clock;
@@ -47,14 +53,18 @@ public final class JobTrace implements Trace, AutoCloseable {
     private final PhraseMasker phrases;
     private final ByteStage urls;
     private final ByteStage tokens;
+    private final Utf8Replacement utf8;
     private final Limiter limiter;
     private boolean closed;
+    /** The last byte written by the job was not a newline: a marker must start a line of its own. */
+    private boolean lineOpen;
 
     private JobTrace(Builder builder) {
         this.clock = builder.clock;
         this.limit = builder.limit;
         this.limiter = new Limiter(builder.sink, builder.limit);
-        this.tokens = PrefixMasker.tokens(builder.tokenPrefixes, limiter);
+        this.utf8 = new Utf8Replacement(limiter);
+        this.tokens = PrefixMasker.tokens(builder.tokenPrefixes, utf8);
         this.urls = PrefixMasker.urlParams(URL_PARAMS, tokens);
         this.phrases = new PhraseMasker(builder.secrets, urls);
     }
@@ -71,6 +81,9 @@ public final class JobTrace implements Trace, AutoCloseable {
                 // late output from a log-follow thread after the job ended: counted, not kept
                 limiter.dropped += length;
                 return;
+            }
+            if (length > 0) {
+                lineOpen = bytes[from + length - 1] != '\n';
             }
             phrases.write(bytes, from, length);
         }
@@ -89,12 +102,38 @@ public final class JobTrace implements Trace, AutoCloseable {
         if (header != null) {
             text.append(CLEAR).append("\u001b[36;1m").append(header).append("\u001b[0;m\n");
         }
-        write(text.toString());
+        writeOnOwnLine(text.toString());
     }
 
     @Override
     public void sectionEnd(String name) {
-        write("section_end:" + clock.instant().getEpochSecond() + ":" + sectionName(name) + "\r" + CLEAR + "\n");
+        writeOnOwnLine("section_end:" + clock.instant().getEpochSecond() + ":" + sectionName(name) + "\r" + CLEAR
+                + "\n");
+    }
+
+    /** A line of the runner's own, on a line of its own. */
+    @Override
+    public void line(String text) {
+        writeOnOwnLine(text + "\n");
+    }
+
+    /**
+     * Writes the runner's text after a newline when the job's last line is still open. A section start without a
+     * header leaves no line open: its marker is a prefix GitLab hides, whatever follows it is the line.
+     */
+    private void writeOnOwnLine(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        synchronized (lock) {
+            if (closed) {
+                limiter.dropped += bytes.length;
+                return;
+            }
+            if (lineOpen) {
+                phrases.write(NEWLINE, 0, 1);
+            }
+            phrases.write(bytes, 0, bytes.length);
+            lineOpen = false;
+        }
     }
 
     /** A section name as GitLab accepts it: lower case letters, digits, {@code _} and {@code -}. */
@@ -159,7 +198,7 @@ public final class JobTrace implements Trace, AutoCloseable {
     /** How many bytes are held back right now, waiting for the next write to decide whether they are secret. */
     public int heldBytes() {
         synchronized (lock) {
-            return phrases.held() + urls.held() + tokens.held();
+            return phrases.held() + urls.held() + tokens.held() + utf8.held();
         }
     }
 

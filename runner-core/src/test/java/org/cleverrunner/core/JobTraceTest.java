@@ -260,14 +260,160 @@ class JobTraceTest {
         assertThat(trace.droppedBytes()).isEqualTo(3 + 11 + 11);
     }
 
-    @Test
-    void invalidUtf8PassesThroughAsBytes() {
-        Collect sink = new Collect();
-        byte[] bytes = {'a', (byte) 0xff, (byte) 0xc3, 'b', (byte) 0x80};
-        try (JobTrace trace = JobTrace.builder().sink(sink).build()) {
-            trace.write(bytes, 0, bytes.length);
+    static byte[] bytes(int... values) {
+        byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
         }
-        assertThat(sink.out.toByteArray()).isEqualTo(bytes);
+        return out;
+    }
+
+    static byte[] traced(byte[]... writes) {
+        Collect sink = new Collect();
+        try (JobTrace trace = JobTrace.builder().sink(sink).build()) {
+            for (byte[] w : writes) {
+                trace.write(w, 0, w.length);
+            }
+        }
+        return sink.out.toByteArray();
+    }
+
+    @Test
+    void invalidUtf8BecomesTheReplacementCharacterAsGitLabRunnerDoes() {
+        // 0xff and a lone continuation byte are invalid; 0xc3 followed by 'b' is a truncated character
+        assertThat(traced(bytes('a', 0xff, 0xc3, 'b', 0x80)))
+                .isEqualTo("a\ufffd\ufffdb\ufffd".getBytes(StandardCharsets.UTF_8));
+        // NUL and controls are valid UTF-8 and pass; the replacement character itself passes
+        assertThat(traced(bytes(0, 1, 0x1b, 0x7f, 0xef, 0xbf, 0xbd))).isEqualTo(bytes(0, 1, 0x1b, 0x7f, 0xef, 0xbf,
+                0xbd));
+        // as Go's utf8.DecodeRune: overlong, surrogate and past-U+10FFFF forms cost one U+FFFD per byte
+        assertThat(traced(bytes(0xc0, 0x80))).isEqualTo("\ufffd\ufffd".getBytes(StandardCharsets.UTF_8));
+        assertThat(traced(bytes(0xed, 0xa0, 0x80))).isEqualTo("\ufffd\ufffd\ufffd".getBytes(StandardCharsets.UTF_8));
+        assertThat(traced(bytes(0xf4, 0x90, 0x80, 0x80)))
+                .isEqualTo("\ufffd\ufffd\ufffd\ufffd".getBytes(StandardCharsets.UTF_8));
+        // a character cut by the end of the log is replaced byte by byte, as Go's encoder does at EOF
+        assertThat(traced(bytes(0xf0, 0x9f, 0x98))).isEqualTo("\ufffd\ufffd\ufffd".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aCharacterSplitAcrossWritesStaysIntactAtEveryCut() {
+        byte[] text = "a€😀é\u0000z".getBytes(StandardCharsets.UTF_8);
+        for (int cut = 0; cut <= text.length; cut++) {
+            for (int second = cut; second <= text.length; second++) {
+                byte[] a = java.util.Arrays.copyOfRange(text, 0, cut);
+                byte[] b = java.util.Arrays.copyOfRange(text, cut, second);
+                byte[] c = java.util.Arrays.copyOfRange(text, second, text.length);
+                assertThat(traced(a, b, c)).as("cuts at %d and %d", cut, second).isEqualTo(text);
+            }
+        }
+        // byte by byte: a 4-byte character is held (3 bytes at most) until its last byte arrives
+        Collect sink = new Collect();
+        try (JobTrace trace = JobTrace.builder().sink(sink).build()) {
+            byte[] emoji = "😀".getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 3; i++) {
+                trace.write(emoji, i, 1);
+                assertThat(trace.heldBytes()).isEqualTo(i + 1);
+                assertThat(sink.out.size()).isZero();
+            }
+            trace.write(emoji, 3, 1);
+            assertThat(trace.heldBytes()).isZero();
+            assertThat(sink.out.toByteArray()).isEqualTo(emoji);
+        }
+    }
+
+    @Test
+    void replacementDoesNotDependOnHowRandomBytesAreSplit() {
+        Random random = new Random(8);
+        for (int round = 0; round < 200; round++) {
+            byte[] data = new byte[random.nextInt(300)];
+            for (int i = 0; i < data.length; i++) {
+                // mostly UTF-8 lead and continuation bytes, so that valid and broken characters both occur
+                int kind = random.nextInt(4);
+                data[i] = (byte) (kind == 0 ? random.nextInt(0x80) : kind == 1 ? 0x80 + random.nextInt(0x40)
+                        : 0xc0 + random.nextInt(0x40));
+            }
+            byte[] whole = traced(data);
+            List<byte[]> pieces = new ArrayList<>();
+            for (int at = 0; at < data.length; ) {
+                int n = Math.min(data.length - at, random.nextInt(6));
+                pieces.add(java.util.Arrays.copyOfRange(data, at, at + n));
+                at += n;
+            }
+            assertThat(traced(pieces.toArray(new byte[0][]))).as("round %d", round).isEqualTo(whole);
+            assertThat(whole).as("round %d", round).isEqualTo(goReplacement(data));
+            // what comes out is always valid UTF-8 and decodes to the same text Java's strict decoder accepts
+            assertThat(isValidUtf8(whole)).isTrue();
+        }
+    }
+
+    /** Go's encoding.Replacement encoder on a whole input (from its source): one U+FFFD per byte not in a rune. */
+    static byte[] goReplacement(byte[] in) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        while (i < in.length) {
+            int n = validLength(in, i);
+            if (n == 0) {
+                out.writeBytes("\ufffd".getBytes(StandardCharsets.UTF_8));
+                i++;
+            } else {
+                out.write(in, i, n);
+                i += n;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** The shortest prefix at {@code i} that Java's strict decoder accepts as one character, or 0. */
+    static int validLength(byte[] in, int i) {
+        for (int n = 1; n <= 4 && i + n <= in.length; n++) {
+            if (isValidUtf8(java.util.Arrays.copyOfRange(in, i, i + n))) {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    static boolean isValidUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aLastLineWithoutNewlineEndsBeforeSectionMarkersAndRunnerLines() {
+        Clock clock = Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
+        Collect sink = new Collect();
+        try (JobTrace trace = JobTrace.builder().sink(sink).clock(clock).build()) {
+            trace.sectionStart("step", null);
+            trace.write("no newline at end");
+            trace.sectionEnd("step");
+            trace.write("half");
+            trace.line("Uploading artifacts");
+            trace.write("ended\n");
+            trace.line("Job succeeded");
+            trace.write("");
+            trace.sectionStart("next", "Next");
+        }
+        assertThat(sink.text()).isEqualTo("section_start:1700000000:step\r\u001b[0K"
+                + "no newline at end\nsection_end:1700000000:step\r\u001b[0K\n"
+                + "half\nUploading artifacts\n"
+                + "ended\nJob succeeded\n"
+                + "section_start:1700000000:next\r\u001b[0K\u001b[0K\u001b[36;1mNext\u001b[0;m\n");
+    }
+
+    @Test
+    void theNewlineRuleLooksAtTheJobsBytesNotAtWhatMaskingMadeOfThem() {
+        Collect sink = new Collect();
+        try (JobTrace trace = JobTrace.builder().sink(sink).secret("s3cr3t").build()) {
+            trace.write("password s3cr3t");
+            trace.line("next");
+            trace.write("x\n");
+            trace.line("after a newline");
+        }
+        assertThat(sink.text()).isEqualTo("password [MASKED]\nnext\nx\nafter a newline\n");
     }
 
     @Test

@@ -105,11 +105,11 @@ final class StageContainers {
             Integer exitCode = waitForExit(id, timeout);
             if (exitCode == null) {
                 stop(id);
-                follower.join(TimeUnit.SECONDS.toMillis(10));
+                LogFollower.awaitDrained(follower, id);
                 throw new StageTimeoutException(role.replace('-', '_') + " exceeded its timeout of "
                         + humanDuration(shown));
             }
-            follower.join(TimeUnit.SECONDS.toMillis(30));
+            LogFollower.awaitDrained(follower, id); // until its output is drained, not a fixed time
             return exitCode;
         } finally {
             running.compareAndSet(id, null);
