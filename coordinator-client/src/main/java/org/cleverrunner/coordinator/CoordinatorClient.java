@@ -256,7 +256,9 @@ public final class CoordinatorClient {
     /**
      * Asks for a job ({@code POST /jobs/request}). With a {@code lastUpdate} the coordinator may hold the request
      * open until the runner's queue changes (long polling), so the read timeout must exceed the coordinator's
-     * long-polling duration (GitLab's default: 50 s).
+     * long-polling duration (GitLab's default: 50 s). A coordinator that gives no useful answer once the retries are
+     * spent (no connection, a dropped one, a timeout, 408, 429, 5xx) is {@link JobRequestResult.Unavailable}, so
+     * that a polling loop can tell an outage from an empty queue; a TLS failure is still thrown.
      */
     public JobRequestResult requestJob(JobRequest jobRequest) {
         ObjectNode body = json.createObjectNode();
@@ -277,7 +279,8 @@ public final class CoordinatorClient {
                 throw e;
             }
         } catch (CoordinatorTransportException e) {
-            if (Thread.currentThread().isInterrupted()) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof javax.net.ssl.SSLException) {
+                // interrupted, or a TLS failure (unknown CA, wrong certificate): not an outage, a setup problem
                 throw e;
             }
             // no answer at all once the retries are spent: an outage, not an error of this runner
