@@ -256,7 +256,9 @@ public final class CoordinatorClient {
     /**
      * Asks for a job ({@code POST /jobs/request}). With a {@code lastUpdate} the coordinator may hold the request
      * open until the runner's queue changes (long polling), so the read timeout must exceed the coordinator's
-     * long-polling duration (GitLab's default: 50 s).
+     * long-polling duration (GitLab's default: 50 s). A coordinator that gives no useful answer once the retries are
+     * spent (no connection, a dropped one, a timeout, 408, 429, 5xx) is {@link JobRequestResult.Unavailable}, so
+     * that a polling loop can tell an outage from an empty queue; a TLS failure is still thrown.
      */
     public JobRequestResult requestJob(JobRequest jobRequest) {
         ObjectNode body = json.createObjectNode();
@@ -266,8 +268,25 @@ public final class CoordinatorClient {
         putIfPresent(body, "last_update", jobRequest.lastUpdate());
         Request request = jsonRequest("POST", "jobs/request", body, true)
                 .header("RUNNER-TOKEN", jobRequest.runnerToken()).build();
-        try (Response response = execute(request, "request job")) {
-            byte[] bytes = bytes(response);
+        Response response;
+        byte[] bytes;
+        try {
+            response = execute(request, "request job");
+            try {
+                bytes = bytes(response);
+            } catch (CoordinatorTransportException e) {
+                response.close();
+                throw e;
+            }
+        } catch (CoordinatorTransportException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof javax.net.ssl.SSLException) {
+                // interrupted, or a TLS failure (unknown CA, wrong certificate): not an outage, a setup problem
+                throw e;
+            }
+            // no answer at all once the retries are spent: an outage, not an error of this runner
+            return new JobRequestResult.Unavailable(0, e.getMessage(), Optional.empty(), Optional.empty());
+        }
+        try (response) {
             Optional<String> lastUpdate = Optional.ofNullable(response.header("X-GitLab-Last-Update"))
                     .filter(v -> !v.isEmpty());
             int status = response.code();
@@ -283,8 +302,12 @@ public final class CoordinatorClient {
                 LOG.debug("received job {}", job.id());
                 return new JobRequestResult.JobReceived(job, lastUpdate);
             }
-            if (status == 204 || status == 409 || status == 503 || RetryPolicy.isRetryableStatus(status)) {
+            if (status == 204 || status == 409) {
                 return new JobRequestResult.NoJob(status, lastUpdate);
+            }
+            if (RetryPolicy.isRetryableStatus(status)) {
+                return new JobRequestResult.Unavailable(status, "answered " + status
+                        + coordinatorMessage(bytes, jobRequest.runnerToken()), serverWait(response), lastUpdate);
             }
             String message = "job request refused (" + status + ")" + coordinatorMessage(bytes, jobRequest.runnerToken());
             LOG.warn(message);
@@ -324,19 +347,22 @@ public final class CoordinatorClient {
             JobUpdateResult.Outcome outcome;
             if (remote.abortRequested() || status == 403 || status == 404) {
                 outcome = JobUpdateResult.Outcome.ABORT;
-            } else if (remote.cancelRequested()) {
-                outcome = JobUpdateResult.Outcome.CANCEL_REQUESTED;
             } else {
+                // As GitLab Runner: Job-Status: canceling is a flag beside the state, so a 202 stays "accepted,
+                // not completed" and is repeated, which is what moves a canceling job to canceled.
                 outcome = switch (status) {
-                    case 200 -> JobUpdateResult.Outcome.ACCEPTED;
+                    case 200 -> remote.cancelRequested() ? JobUpdateResult.Outcome.CANCEL_REQUESTED
+                            : JobUpdateResult.Outcome.ACCEPTED;
                     case 202 -> JobUpdateResult.Outcome.NOT_COMPLETED;
                     case 412 -> JobUpdateResult.Outcome.TRACE_RESET;
                     case 409 -> JobUpdateResult.Outcome.CONFLICT;
                     default -> JobUpdateResult.Outcome.FAILED;
                 };
             }
-            LOG.debug("job {} update {} -> {} {}", jobId, update.state().wireName(), status, outcome);
-            return new JobUpdateResult(outcome, status, remote);
+            LOG.debug("job {} update {} -> {} {}{}", jobId, update.state().wireName(), status, outcome,
+                    remote.jobStatus().map(s -> " (Job-Status " + s + ")").orElse(""));
+            return new JobUpdateResult(outcome, status, remote,
+                    RetryPolicy.isRetryableStatus(status) ? serverWait(response) : Optional.empty());
         }
     }
 
@@ -634,6 +660,29 @@ public final class CoordinatorClient {
         return new RemoteJobStatus(jobStatus, interval);
     }
 
+    /** What {@code RateLimit-ResetTime} (an RFC 1123 date) or {@code Retry-After} (seconds or a date) ask for. */
+    private Optional<Duration> serverWait(Response response) {
+        for (String name : new String[] {"RateLimit-ResetTime", "Retry-After"}) {
+            String value = response.header(name);
+            if (value == null || value.isBlank()) {
+                continue;
+            }
+            try {
+                return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value.strip()))));
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    java.time.Instant at = java.time.ZonedDateTime.parse(value.strip(),
+                            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                    Duration until = Duration.between(settings.clock.instant(), at);
+                    return Optional.of(until.isNegative() ? Duration.ZERO : until);
+                } catch (java.time.format.DateTimeParseException unreadable) {
+                    // neither seconds nor a date: try the next header
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The number after '-' in a {@code Range: 0-<size>} header: the coordinator's trace size. */
     private static Optional<Long> rangeEnd(Response response) {
         String range = response.header("Range");
@@ -698,6 +747,16 @@ public final class CoordinatorClient {
         sleep(duration);
     }
 
+    /** The clock of this client's settings: waits and horizons are measured on it. */
+    Clock clock() {
+        return settings.clock;
+    }
+
+    /** How {@link TraceUploader#complete(JobState, FailureReason, Integer)} repeats a final update. */
+    public FinalUpdatePolicy finalUpdatePolicy() {
+        return settings.finalUpdatePolicy;
+    }
+
     private void sleep(Duration duration) {
         try {
             sleeper.sleep(duration);
@@ -751,6 +810,7 @@ public final class CoordinatorClient {
         private OkHttpClient okHttpClient;
         private Clock clock = Clock.systemUTC();
         private Sleeper sleeper = Sleeper.SYSTEM;
+        private FinalUpdatePolicy finalUpdatePolicy = FinalUpdatePolicy.DEFAULT;
 
         private Builder() {
         }
@@ -809,9 +869,18 @@ public final class CoordinatorClient {
             return this;
         }
 
-        /** The clock used to read {@code RateLimit-ResetTime} dates. */
+        /** The clock used to read {@code RateLimit-ResetTime} dates and to measure the final update's horizon. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How long and how often a job's final update is repeated until the coordinator takes it; defaults to
+         * {@link FinalUpdatePolicy#DEFAULT} (a day).
+         */
+        public Builder finalUpdatePolicy(FinalUpdatePolicy policy) {
+            this.finalUpdatePolicy = Objects.requireNonNull(policy, "finalUpdatePolicy");
             return this;
         }
 
@@ -839,6 +908,7 @@ public final class CoordinatorClient {
             copy.okHttpClient = okHttpClient;
             copy.clock = clock;
             copy.sleeper = sleeper;
+            copy.finalUpdatePolicy = finalUpdatePolicy;
             return copy;
         }
     }

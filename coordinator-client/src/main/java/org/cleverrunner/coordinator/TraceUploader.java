@@ -1,14 +1,18 @@
 package org.cleverrunner.coordinator;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends a job's {@link TraceBuffer} to the coordinator incrementally, as GitLab Runner does: patches of at most
  * {@code maxPatchBytes} from the last acknowledged offset, resynchronising on 416 from the coordinator's
- * {@code Range}, and a final update that carries the whole trace's checksum and size and is repeated on 202.
+ * {@code Range}, and a final update that carries the whole trace's checksum and size and is repeated on 202 and
+ * through outages until the coordinator takes it ({@link #complete(JobState, FailureReason, Integer)}).
  * Not thread-safe: one uploader per job, driven by one thread.
  */
 public final class TraceUploader {
@@ -95,9 +99,157 @@ public final class TraceUploader {
     }
 
     /**
-     * Finishes the job: sends what remains of the trace, then the final state with the trace's checksum and size,
-     * repeating while the coordinator answers 202 (or 412, after resending the whole trace), at most
-     * {@code maxAttempts} times, waiting the interval the coordinator asks for but at least {@code minInterval}.
+     * Finishes the job durably: sends what remains of the trace, then the final state with the whole trace's
+     * checksum and size, and repeats both as the client's {@link CoordinatorClient#finalUpdatePolicy()} says until
+     * the coordinator takes it (200) or refuses it for good. A 202 is repeated whatever {@code Job-Status} says
+     * (that is how a {@code canceling} job becomes {@code canceled}); an outage (no answer, 408, 429, 5xx) is
+     * repeated with backoff and jitter, for as long as the policy's horizon.
+     */
+    public FinalUpdateResult complete(JobState state, FailureReason reason, Integer exitCode) {
+        return complete(state, reason, exitCode, client.finalUpdatePolicy());
+    }
+
+    /** The same with an explicit policy. */
+    public FinalUpdateResult complete(JobState state, FailureReason reason, Integer exitCode, FinalUpdatePolicy policy) {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(policy, "policy");
+        Clock clock = client.clock();
+        Instant started = clock.instant();
+        Instant deadline = started.plus(policy.horizon());
+        int attempts = 0;
+        int failuresInARow = 0;
+        int conflicts = 0;
+        boolean outageLogged = false;
+        while (true) {
+            attempts++;
+            JobUpdateResult result = null;
+            String detail;
+            Duration wait;
+            try {
+                TracePatchResult patch = flush();
+                if (patch != null && (patch.outcome() == TracePatchResult.Outcome.ABORT
+                        || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND)) {
+                    LOG.debug("job {} trace refused ({}) before the final update", jobId, patch.outcome());
+                }
+                JobUpdate update = new JobUpdate(state, reason, exitCode, trace.checksum(), trace.size());
+                result = client.updateJob(jobId, jobToken, update);
+                detail = "answered " + result.status() + result.remote().jobStatus()
+                        .map(s -> " (Job-Status " + s + ")").orElse("");
+            } catch (CoordinatorException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return end(FinalUpdateResult.Outcome.GAVE_UP, attempts, null, started, clock,
+                            "interrupted: " + e.getMessage());
+                }
+                detail = e.getMessage();
+            }
+            if (result != null) {
+                switch (result.outcome()) {
+                    case ACCEPTED, CANCEL_REQUESTED -> {
+                        if (outageLogged) {
+                            LOG.info("job {}: final state {} delivered after {} attempts", jobId, state.wireName(),
+                                    attempts);
+                        }
+                        return end(FinalUpdateResult.Outcome.DELIVERED, attempts, result, started, clock, detail);
+                    }
+                    case ABORT -> {
+                        // 200 with Job-Status canceled|failed: the coordinator took the update and says the
+                        // job's new state (a canceling job becomes canceled); 403, 404: refused for good
+                        return end(result.status() == 200 ? FinalUpdateResult.Outcome.DELIVERED
+                                : FinalUpdateResult.Outcome.REFUSED, attempts, result, started, clock, detail);
+                    }
+                    case CONFLICT -> {
+                        if (++conflicts >= policy.maxConflicts()) {
+                            return end(FinalUpdateResult.Outcome.REFUSED, attempts, result, started, clock,
+                                    detail + ", " + conflicts + " times in a row");
+                        }
+                    }
+                    case FAILED -> {
+                        if (!RetryPolicy.isRetryableStatus(result.status())) {
+                            // 400, 401, 405, 413, 422…: sending the same update again cannot change the answer
+                            return end(FinalUpdateResult.Outcome.REFUSED, attempts, result, started, clock, detail);
+                        }
+                    }
+                    default -> {
+                        // 202 (still archiving) or 412 (trace reset): handled below
+                    }
+                }
+            }
+            boolean outage = result == null || result.outcome() == JobUpdateResult.Outcome.FAILED
+                    || result.outcome() == JobUpdateResult.Outcome.CONFLICT;
+            if (outage) {
+                failuresInARow++;
+                wait = jittered(policy.backoffCeiling(failuresInARow));
+                if (result != null && result.retryAfter().isPresent()) {
+                    wait = max(wait, min(result.retryAfter().get(), FinalUpdatePolicy.MAX_SERVER_WAIT));
+                }
+                if (!outageLogged) {
+                    outageLogged = true;
+                    LOG.warn("job {}: the coordinator did not take the final state {} ({}); repeating it with backoff"
+                            + " for up to {}", jobId, state.wireName(), Redact.safe(detail), policy.horizon());
+                } else {
+                    LOG.debug("job {}: final update attempt {} {}", jobId, attempts, Redact.safe(detail));
+                }
+            } else {
+                failuresInARow = 0;
+                conflicts = 0;
+                if (result.outcome() == JobUpdateResult.Outcome.TRACE_RESET) {
+                    sentOffset = 0;
+                }
+                Duration asked = min(result.remote().updateInterval().orElse(policy.minInterval()),
+                        FinalUpdatePolicy.MAX_SERVER_WAIT);
+                wait = max(asked, policy.minInterval());
+                LOG.debug("job {}: final update {}, repeating in {} ms", jobId, detail, wait.toMillis());
+            }
+            Instant now = clock.instant();
+            if (!now.isBefore(deadline)) {
+                LOG.debug("job {}: final update horizon {} reached after {} attempts", jobId, policy.horizon(),
+                        attempts);
+                return end(FinalUpdateResult.Outcome.GAVE_UP, attempts, result, started, clock,
+                        "not taken within " + policy.horizon() + ": " + Redact.safe(detail));
+            }
+            Duration left = Duration.between(now, deadline);
+            try {
+                client.pause(min(wait, left));
+            } catch (CoordinatorTransportException interrupted) {
+                return end(FinalUpdateResult.Outcome.GAVE_UP, attempts, result, started, clock, "interrupted");
+            }
+        }
+    }
+
+    private static FinalUpdateResult end(FinalUpdateResult.Outcome outcome, int attempts, JobUpdateResult last,
+            Instant started, Clock clock, String detail) {
+        return new FinalUpdateResult(outcome, attempts, last == null ? 0 : last.status(), last,
+                Duration.between(started, clock.instant()), Redact.safe(detail));
+    }
+
+    /** Between half the ceiling and the ceiling, so that the backoff still grows and runners do not synchronise. */
+    private static Duration jittered(Duration ceiling) {
+        long millis = ceiling.toMillis();
+        long half = millis / 2;
+        return Duration.ofMillis(half + (millis - half <= 0 ? 0 : ThreadLocalRandom.current().nextLong(millis - half + 1)));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** Messages built by the client are already masked; this is a second net for the log. */
+    private static final class Redact {
+        static String safe(String text) {
+            return org.cleverrunner.coordinator.internal.Redactor.redact(text);
+        }
+    }
+
+    /**
+     * Finishes the job with a bounded number of attempts: sends what remains of the trace, then the final state with
+     * the trace's checksum and size, repeating while the coordinator answers 202 (whatever {@code Job-Status} says)
+     * or 412 (after resending the whole trace) or fails, at most {@code maxAttempts} times, waiting the interval
+     * the coordinator asks for but at least {@code minInterval}. Transport failures are thrown. Prefer
+     * {@link #complete(JobState, FailureReason, Integer)}, which repeats through outages.
      */
     public JobUpdateResult complete(JobState state, FailureReason reason, Integer exitCode, int maxAttempts,
             Duration minInterval) {

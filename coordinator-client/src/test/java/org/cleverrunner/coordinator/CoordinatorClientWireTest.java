@@ -572,16 +572,21 @@ class CoordinatorClientWireTest {
     }
 
     @Test
-    void unreachableCoordinatorIsATransportErrorAfterRetries() throws Exception {
+    void unreachableCoordinatorIsUnavailableAfterRetries() throws Exception {
         int port = server.getPort();
         server.close();
         CoordinatorClient offline = CoordinatorClient.builder().url("http://127.0.0.1:" + port)
                 .sleeper(waits::add).connectTimeout(Duration.ofSeconds(2)).build();
-        assertThatThrownBy(() -> offline.requestJob(new JobRequest(RUNNER_TOKEN, null, null)))
-                .isInstanceOf(CoordinatorTransportException.class)
-                .hasMessageContaining("request job")
-                .hasMessageNotContaining(RUNNER_TOKEN);
+        assertThat(offline.requestJob(new JobRequest(RUNNER_TOKEN, null, null)))
+                .isInstanceOfSatisfying(JobRequestResult.Unavailable.class, down -> {
+                    assertThat(down.status()).isZero();
+                    assertThat(down.reason()).contains("request job").doesNotContain(RUNNER_TOKEN);
+                });
         assertThat(waits).hasSize(4);
+        // other calls still throw: only the job request, asked in a loop, turns an outage into a result
+        assertThatThrownBy(() -> offline.updateJob(1, JOB_TOKEN, JobUpdate.running()))
+                .isInstanceOf(CoordinatorTransportException.class)
+                .hasMessageNotContaining(JOB_TOKEN);
     }
 
     // ------------------------------------------------------------------ configuration

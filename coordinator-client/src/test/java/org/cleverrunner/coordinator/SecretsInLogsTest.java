@@ -97,6 +97,60 @@ class SecretsInLogsTest {
         }
     }
 
+    /**
+     * At the most verbose level of every logger the client and OkHttp use (slf4j TRACE, OkHttp's java.util.logging
+     * at ALL, which a JUL bridge would forward), no header, body, token or trace content is logged.
+     */
+    @Test
+    void nothingSecretAtTheMostVerboseLevelOfOkHttpsOwnLoggers() {
+        String maskedValue = "MaskedVariableValue0005";
+        java.util.logging.Logger okhttp = java.util.logging.Logger.getLogger("okhttp3");
+        java.util.logging.Level previous = okhttp.getLevel();
+        List<String> julLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                julLines.add(record.getLoggerName() + " " + record.getMessage() + " "
+                        + java.util.Arrays.toString(record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        handler.setLevel(java.util.logging.Level.ALL);
+        okhttp.setLevel(java.util.logging.Level.ALL);
+        okhttp.addHandler(handler);
+        try {
+            CoordinatorClient client = CoordinatorClient.builder().url(server.url("/").toString())
+                    .sleeper(d -> { }).build();
+            server.enqueue(new MockResponse.Builder().code(204).build());
+            capture(() -> client.requestJob(new JobRequest(RUNNER_TOKEN, null, null)));
+            server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-30").build());
+            byte[] log = ("echo " + maskedValue + " " + JOB_TOKEN).getBytes(StandardCharsets.UTF_8);
+            capture(() -> client.patchTrace(1, JOB_TOKEN, 0, log, 0, log.length));
+            for (int i = 0; i < 5; i++) {
+                server.enqueue(new MockResponse.Builder().code(503).build());
+            }
+            server.enqueue(new MockResponse.Builder().code(200).build());
+            TraceBuffer trace = new TraceBuffer();
+            trace.append(log);
+            capture(() -> new TraceUploader(client, 1, JOB_TOKEN, trace).complete(JobState.SUCCESS, null, null));
+        } finally {
+            okhttp.removeHandler(handler);
+            okhttp.setLevel(previous);
+        }
+        List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(lines).isNotEmpty();
+        for (String text : concat(concat(lines, julLines), exceptionMessages)) {
+            assertThat(text).doesNotContain(RUNNER_TOKEN, JOB_TOKEN, maskedValue, "RUNNER-TOKEN", "JOB-TOKEN");
+        }
+    }
+
     static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);

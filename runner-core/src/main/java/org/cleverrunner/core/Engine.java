@@ -57,6 +57,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Executor> executors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService pumps;
     private final Duration reapInterval;
+    private final java.util.function.UnaryOperator<CoordinatorClient.Builder> clientSettings;
     private volatile boolean accepting;
     private volatile boolean stopping;
 
@@ -72,6 +73,7 @@ public final class Engine implements AutoCloseable {
         this.systemId = builder.systemId;
         this.traceInterval = builder.traceInterval;
         this.reapInterval = builder.reapInterval;
+        this.clientSettings = builder.clientSettings;
         this.journal = new Journal(settings.journalFile());
         this.concurrent = new Semaphore(settings.concurrent(), true);
         this.pumps = Executors.newScheduledThreadPool(2, runnable -> {
@@ -250,9 +252,9 @@ public final class Engine implements AutoCloseable {
     }
 
     CoordinatorClient client(RunnerSettings runner) {
-        return CoordinatorClient.builder().url(runner.url()).tls(runner.tls())
+        return clientSettings.apply(CoordinatorClient.builder().url(runner.url()).tls(runner.tls())
                 .runnerInfo(RunnerInfo.defaults().withExecutor(runner.executor(), "bash"))
-                .readTimeout(RunnerSettings.LONG_POLL_ALLOWANCE).build();
+                .readTimeout(RunnerSettings.LONG_POLL_ALLOWANCE)).build();
     }
 
     // ------------------------------------------------------------------ recovery
@@ -373,6 +375,7 @@ public final class Engine implements AutoCloseable {
         private String systemId;
         private Duration traceInterval = Duration.ofSeconds(3);
         private Duration reapInterval = Duration.ofMinutes(5);
+        private java.util.function.UnaryOperator<CoordinatorClient.Builder> clientSettings = b -> b;
 
         private Builder() {
         }
@@ -436,6 +439,16 @@ public final class Engine implements AutoCloseable {
         /** How often leftovers of reaping provisioners are looked for (default 5 min; zero: only at start). */
         public Builder reapInterval(Duration interval) {
             this.reapInterval = Objects.requireNonNull(interval, "reapInterval");
+            return this;
+        }
+
+        /**
+         * Adjusts the coordinator client the engine builds for each runner (after its URL, TLS, runner info and
+         * long-polling timeout are set): e.g. {@code b -> b.finalUpdatePolicy(FinalUpdatePolicy.DEFAULT
+         * .withHorizon(Duration.ofHours(6)))}, another retry policy, or a test clock and sleeper.
+         */
+        public Builder coordinatorClients(java.util.function.UnaryOperator<CoordinatorClient.Builder> settings) {
+            this.clientSettings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

@@ -31,4 +31,18 @@ public interface EngineListener {
     /** A coordinator call failed (transport error or an unexpected answer). */
     default void coordinatorError(String runner, String call) {
     }
+
+    /**
+     * A runner's coordinator stopped answering job requests (no connection, 408, 429 or 5xx once the client's
+     * retries are spent); called once per outage. Every unavailable answer is also a
+     * {@link #coordinatorError(String, String) coordinatorError(runner, "request_job")}.
+     *
+     * @param url the coordinator's URL as configured (never with credentials)
+     */
+    default void coordinatorUnavailable(String runner, String url) {
+    }
+
+    /** The coordinator answers again after an outage that lasted {@code downtime}. */
+    default void coordinatorAvailable(String runner, String url, Duration downtime) {
+    }
 }

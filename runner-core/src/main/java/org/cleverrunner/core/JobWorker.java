@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.FailureReason;
+import org.cleverrunner.coordinator.FinalUpdateResult;
 import org.cleverrunner.coordinator.JobState;
 import org.cleverrunner.coordinator.JobUpdate;
 import org.cleverrunner.coordinator.JobUpdateResult;
@@ -199,27 +200,32 @@ final class JobWorker {
         }
     }
 
-    /** The final update, repeated while the coordinator is archiving, retried on errors. */
+    /**
+     * The final update with the trace's checksum and size, repeated until the coordinator takes it or refuses it
+     * for good: on 202 whatever Job-Status says, and through outages with backoff for the client's
+     * {@link org.cleverrunner.coordinator.FinalUpdatePolicy} horizon (a day by default).
+     */
     private void finish(TraceUploader uploader, JobOutcome outcome) {
         JobState state = outcome.status() == JobOutcome.Status.SUCCESS ? JobState.SUCCESS : JobState.FAILED;
         FailureReason reason = state == JobState.SUCCESS ? null
                 : reason(outcome).forCoordinator(job.features().failureReasons());
         Integer exitCode = outcome.failure() == JobOutcome.FailureKind.SCRIPT_FAILURE ? outcome.exitCode() : null;
-        for (int attempt = 1; attempt <= 10; attempt++) {
-            try {
-                JobUpdateResult result = uploader.complete(state, reason, exitCode, 10, Duration.ofSeconds(1));
-                if (result != null && result.outcome() != JobUpdateResult.Outcome.FAILED
-                        && result.outcome() != JobUpdateResult.Outcome.NOT_COMPLETED) {
-                    return;
-                }
-            } catch (CoordinatorException e) {
-                LOG.warn("runner {}: final update of job {} failed (attempt {}): {}", runner.name(), job.id(),
-                        attempt, e.getMessage());
+        FinalUpdateResult result = uploader.complete(state, reason, exitCode);
+        switch (result.outcome()) {
+            case DELIVERED -> LOG.debug("runner {}: job {}: final state {} delivered ({} attempts)", runner.name(),
+                    job.id(), state.wireName(), result.attempts());
+            case REFUSED -> {
                 engine.listener().coordinatorError(runner.name(), "update_job");
+                LOG.warn("runner {}: job {}: the coordinator refused the final state {}: {}", runner.name(),
+                        job.id(), state.wireName(), result.detail());
             }
-            sleepQuietly(Math.min(60_000L, 1000L << Math.min(attempt, 6)));
+            case GAVE_UP -> {
+                engine.listener().coordinatorError(runner.name(), "update_job");
+                LOG.error("runner {}: job {}: the final state {} could not be reported ({} attempts in {}): {}",
+                        runner.name(), job.id(), state.wireName(), result.attempts(), result.elapsed(),
+                        result.detail());
+            }
         }
-        LOG.error("runner {}: job {}: the final state could not be reported", runner.name(), job.id());
     }
 
     private void report(JobOutcome outcome, String line) {
@@ -274,14 +280,6 @@ final class JobWorker {
             trace.line("Host " + host.id() + ": flavor " + host.flavor() + ", up " + uptime + " s, billed "
                     + billed + " s (10 s granularity), " + cost);
             engine.listener().billed(runner.name(), runner.provisioner(), host.flavor(), billed);
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -350,8 +348,7 @@ final class JobWorker {
                 JobUpdateResult touch = client.updateJob(job.id(), job.token(),
                         JobUpdate.running(buffer.checksum(), buffer.size()));
                 next = touch.remote().updateInterval().orElse(next);
-                apply(touch.outcome() == JobUpdateResult.Outcome.CANCEL_REQUESTED,
-                        touch.outcome() == JobUpdateResult.Outcome.ABORT);
+                apply(touch.cancelRequested(), touch.outcome() == JobUpdateResult.Outcome.ABORT);
             }
             return next;
         }

@@ -1,9 +1,12 @@
 package org.cleverrunner.core;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.CoordinatorException;
@@ -17,11 +20,21 @@ import org.slf4j.LoggerFactory;
  * only when a slot is free (global {@code concurrent} and the runner's {@code limit}), with long polling once the
  * coordinator gave an {@code X-GitLab-Last-Update}, {@code check_interval} between quick empty answers, and a
  * growing pause after refusals or errors.
+ *
+ * <p>A coordinator that does not answer (no connection, 408, 429, 5xx once the client's retries are spent) is an
+ * outage, not an empty queue: one warning when it starts (naming the coordinator's URL, never a token), a backoff
+ * with jitter growing from {@code check_interval} to {@link #MAX_OUTAGE_BACKOFF} (or the coordinator's
+ * {@code Retry-After} when longer), and one line when the coordinator answers again. The engine's listener hears
+ * every unavailable answer ({@code coordinatorError(runner, "request_job")}) and each outage's start and end.
  */
 final class RunnerLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerLoop.class);
     private static final long QUICK_ANSWER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The longest pause between job requests while a coordinator is not answering. */
+    static final Duration MAX_OUTAGE_BACKOFF = Duration.ofMinutes(1);
+    /** The longest {@code Retry-After} honoured. */
+    private static final Duration MAX_SERVER_WAIT = Duration.ofMinutes(15);
 
     private final Engine engine;
     private final RunnerSettings runner;
@@ -30,6 +43,11 @@ final class RunnerLoop {
     private final Admission admission;
     private final AtomicReference<String> lastUpdate = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong unavailableAnswers = new AtomicLong();
+    private final AtomicLong outages = new AtomicLong();
+    private final Object outageLock = new Object();
+    private long downSinceNanos;
+    private boolean down;
     private volatile boolean stopped;
 
     RunnerLoop(Engine engine, RunnerSettings runner, CoordinatorClient client) {
@@ -76,6 +94,13 @@ final class RunnerLoop {
                     JobRequestResult result = client.requestJob(new JobRequest(runner.token().reveal(),
                             engine.systemId(), previous));
                     result.lastUpdate().ifPresent(lastUpdate::set);
+                    if (result instanceof JobRequestResult.Unavailable unavailable) {
+                        failures++;
+                        unavailable(unavailable);
+                        pause(outageBackoffMillis(failures, unavailable.retryAfter()));
+                        continue;
+                    }
+                    answered();
                     if (result instanceof JobRequestResult.JobReceived received) {
                         failures = 0;
                         if (engine.accepting()) {
@@ -129,6 +154,70 @@ final class RunnerLoop {
                 }
             }
         }
+    }
+
+    /** Unavailable answers so far (each after the client's own retries); for metrics and tests. */
+    long unavailableAnswers() {
+        return unavailableAnswers.get();
+    }
+
+    /** Outages so far: times the coordinator stopped answering. */
+    long outages() {
+        return outages.get();
+    }
+
+    /** Whether the coordinator's last answer was none. */
+    boolean coordinatorDown() {
+        synchronized (outageLock) {
+            return down;
+        }
+    }
+
+    private void unavailable(JobRequestResult.Unavailable result) {
+        unavailableAnswers.incrementAndGet();
+        engine.listener().coordinatorError(runner.name(), "request_job");
+        boolean first;
+        synchronized (outageLock) {
+            first = !down;
+            if (first) {
+                down = true;
+                downSinceNanos = System.nanoTime();
+            }
+        }
+        if (first) {
+            outages.incrementAndGet();
+            LOG.warn("runner {}: the coordinator {} is not answering ({}); asking again with backoff (up to {} s)"
+                    + " until it is back", runner.name(), runner.url(), result.reason(),
+                    MAX_OUTAGE_BACKOFF.toSeconds());
+            engine.listener().coordinatorUnavailable(runner.name(), runner.url());
+        } else {
+            LOG.debug("runner {}: the coordinator {} is still not answering: {}", runner.name(), runner.url(),
+                    result.reason());
+        }
+    }
+
+    private void answered() {
+        Duration downtime;
+        synchronized (outageLock) {
+            if (!down) {
+                return;
+            }
+            down = false;
+            downtime = Duration.ofNanos(System.nanoTime() - downSinceNanos);
+        }
+        LOG.info("runner {}: the coordinator {} is back after {} s", runner.name(), runner.url(),
+                Math.max(1, downtime.toSeconds()));
+        engine.listener().coordinatorAvailable(runner.name(), runner.url(), downtime);
+    }
+
+    /** From check_interval, doubling to {@link #MAX_OUTAGE_BACKOFF}, jittered; a longer Retry-After wins. */
+    private long outageBackoffMillis(int failures, java.util.Optional<Duration> retryAfter) {
+        long base = Math.max(1, engine.settings().checkInterval().toMillis());
+        long ceiling = Math.min(MAX_OUTAGE_BACKOFF.toMillis(), base << Math.min(Math.max(0, failures - 1), 20));
+        long half = ceiling / 2;
+        long wait = half + ThreadLocalRandom.current().nextLong(ceiling - half + 1);
+        long asked = retryAfter.map(d -> Math.min(d.toMillis(), MAX_SERVER_WAIT.toMillis())).orElse(0L);
+        return Math.max(wait, asked);
     }
 
     private boolean acquireSlot() throws InterruptedException {

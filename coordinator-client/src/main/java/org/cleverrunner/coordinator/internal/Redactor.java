@@ -1,19 +1,17 @@
 package org.cleverrunner.coordinator.internal;
 
 import java.util.regex.Pattern;
+import org.cleverrunner.coordinator.GitLabTokens;
 
 /**
  * Masks what must never leave the process in a log line or an exception: GitLab token shapes and the user
- * information of URLs. Used on every body excerpt and message the client builds from a response.
+ * information of URLs. Used on every body excerpt and message the client builds from a response. The token shapes
+ * are {@link GitLabTokens#PREFIXES}.
  */
 public final class Redactor {
 
-    public static final String MASK = "[MASKED]";
+    public static final String MASK = GitLabTokens.MASK;
 
-    // GitLab's token prefixes (runner, CI job, PAT, OAuth, deploy, feed, trigger…) and the token alphabet.
-    private static final Pattern TOKENS = Pattern.compile(
-            "(?:glpat-|gloas-|gldt-|glrtr-|glrt-|glcbt-|glptt-|glft-|glimt-|glagent-|glsoat-|glffct-|gltok-"
-                    + "|_gitlab_session=|GR1348941)[0-9A-Za-z_.=-]+");
     private static final Pattern URL_USERINFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s\"']+@");
     private static final Pattern TOKEN_FIELDS = Pattern.compile(
             "(\"(?:token|password|secret|authorization)\"\\s*:\\s*\")[^\"]*(\")", Pattern.CASE_INSENSITIVE);
@@ -26,7 +24,8 @@ public final class Redactor {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String masked = TOKENS.matcher(text).replaceAll(MASK);
+        // GitLab token shapes: the one public list, GitLabTokens.PREFIXES
+        String masked = GitLabTokens.redact(text);
         masked = URL_USERINFO.matcher(masked).replaceAll("$1" + MASK + "@");
         return TOKEN_FIELDS.matcher(masked).replaceAll("$1" + MASK + "$2");
     }

@@ -1,28 +1,20 @@
 package org.cleverrunner.cli.logging;
 
 import java.util.Comparator;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.cleverrunner.coordinator.GitLabTokens;
 
 /**
- * Masks credentials in text bound for a log: every GitLab token shape ({@code glrt-…}, {@code glpat-…}, the
- * {@code GR1348941} registration prefix…) and every secret {@linkplain #register registered} by the code that loaded
- * it (the runner tokens of config.toml), wherever they appear. The prefix stays visible so that a reader can still
+ * Masks credentials in text bound for a log: every GitLab token shape ({@link GitLabTokens#PREFIXES}:
+ * {@code glrt-…}, {@code glpat-…}, the {@code GR1348941} registration prefix…) and every secret
+ * {@linkplain #register registered} by the code that loaded it (the runner tokens of config.toml), wherever they
+ * appear. The prefix stays visible so that a reader can still
  * tell which kind of token it was.
  */
 public final class Redactor {
 
-    public static final String MASK = "[MASKED]";
-
-    /** GitLab's token prefixes (https://docs.gitlab.com/ee/security/token_overview.html). */
-    private static final List<String> PREFIXES = List.of("glrt-", "glrtr-", "glcbt-", "glpat-", "gldt-", "glptt-",
-            "glft-", "glimt-", "glagent-", "glsoat-", "gloas-", "glffct-", "glwt-", "GR1348941");
-
-    private static final Pattern TOKEN_SHAPE = Pattern.compile("(" + String.join("|", PREFIXES.stream()
-            .map(Pattern::quote).toList()) + ")[0-9A-Za-z_.=-]+");
+    public static final String MASK = GitLabTokens.MASK;
 
     // Secrets shorter than this are not masked: masking "a" everywhere would destroy logs and hide nothing.
     private static final int MIN_SECRET_LENGTH = 6;
@@ -58,15 +50,6 @@ public final class Redactor {
                 }
             }
         }
-        Matcher matcher = TOKEN_SHAPE.matcher(result);
-        if (!matcher.find()) {
-            return result;
-        }
-        StringBuilder masked = new StringBuilder(result.length());
-        do {
-            matcher.appendReplacement(masked, Matcher.quoteReplacement(matcher.group(1) + MASK));
-        } while (matcher.find());
-        matcher.appendTail(masked);
-        return masked.toString();
+        return GitLabTokens.redact(result);
     }
 }
