@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.cleverrunner.coordinator.GitLabTokens;
 import org.cleverrunner.coordinator.TraceBuffer;
 import org.cleverrunner.core.internal.ByteStage;
 import org.cleverrunner.core.internal.PhraseMasker;
@@ -36,9 +37,8 @@ public final class JobTrace implements Trace, AutoCloseable {
     /** GitLab's default {@code output_limit}: 4 MiB. */
     public static final long DEFAULT_LIMIT = 4L * 1024 * 1024;
 
-    /** Prefixes GitLab masks by default (glpat- always, the rest with FF_MASK_ALL_DEFAULT_TOKENS). */
-    public static final List<String> DEFAULT_TOKEN_PREFIXES = List.of("glpat-", "gloas-", "gldt-", "glrt-", "glcbt-",
-            "glrtr-", "glptt-", "glft-", "glimt-", "glagent-", "glsoat-", "glffct-", "gltok-");
+    /** GitLab's token prefixes, masked in every job log: the one list the whole runner uses. */
+    public static final List<String> DEFAULT_TOKEN_PREFIXES = GitLabTokens.PREFIXES;
 
     /** URL parameters whose value GitLab masks. */
     public static final List<String> URL_PARAMS = List.of("private_token", "authenticity_token", "rss_token",

@@ -71,6 +71,15 @@ class JobTraceTest {
     }
 
     @Test
+    void everyGitLabTokenPrefixOfTheOneListIsMaskedInTheLog() {
+        for (String prefix : org.cleverrunner.coordinator.GitLabTokens.PREFIXES) {
+            String out = run(List.of(), "got " + prefix + "AbC123_tok3n-x done\n");
+            assertThat(out).as(prefix).doesNotContain("AbC123_tok3n-x").contains("got ").contains(" done");
+        }
+        assertThat(JobTrace.DEFAULT_TOKEN_PREFIXES).contains("glwt-", "GR1348941", "gltok-");
+    }
+
+    @Test
     void emptySecretsAreIgnored() {
         assertThat(run(java.util.Arrays.asList("", null), "plain text\n")).isEqualTo("plain text\n");
     }
