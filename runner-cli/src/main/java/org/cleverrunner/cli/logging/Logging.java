@@ -9,6 +9,7 @@ import ch.qos.logback.core.Layout;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * one appender on standard error, text or JSON lines, every line redacted.
  */
 public final class Logging {
+
+    /** HTTP wire and header loggers of the libraries under the runner: off at every level. */
+    static final List<String> WIRE_LOGGERS = List.of("org.apache.hc.client5.http.wire",
+            "org.apache.hc.client5.http.headers", "org.apache.http.wire", "org.apache.http.headers", "okhttp3",
+            "com.github.dockerjava");
 
     public static final String APPENDER_NAME = "CLEVER_RUNNER";
 
@@ -86,8 +92,13 @@ public final class Logging {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
         root.addAppender(appender);
-        // Libraries (OkHttp, docker-java…) are noisy at info; they follow only when debugging.
-        root.setLevel(threshold == Level.DEBUG ? Level.DEBUG : Level.WARN);
+        // Libraries (OkHttp, docker-java…) are noisy at info; they follow only when debugging, and never below
+        // info: their debug lines dump requests, whose headers and bodies carry credentials (X-Registry-Auth,
+        // job tokens, masked variables) that no redactor can recognise once encoded.
+        root.setLevel(threshold == Level.DEBUG ? Level.INFO : Level.WARN);
+        for (String wire : WIRE_LOGGERS) {
+            context.getLogger(wire).setLevel(Level.OFF);
+        }
         context.getLogger("org.cleverrunner").setLevel(threshold);
     }
 }

@@ -70,6 +70,21 @@ class LoggingTest {
     }
 
     @Test
+    void atDebugTheHttpWireAndHeaderLoggersOfLibrariesStaySilent() {
+        Logging.configure("debug", "text", out);
+        String auth = "eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InMzY3IzdC1yZWdpc3RyeSJ9";
+        LoggerFactory.getLogger("org.apache.hc.client5.http.wire").debug("http-outgoing-0 >> X-Registry-Auth: {}", auth);
+        LoggerFactory.getLogger("org.apache.hc.client5.http.headers").debug("X-Registry-Auth: {}", auth);
+        LoggerFactory.getLogger("com.github.dockerjava.core.exec.PullImageCmdExec").debug("pull {}", auth);
+        LoggerFactory.getLogger("okhttp3.OkHttpClient").info("--> PUT JOB-TOKEN: {}", auth);
+        LoggerFactory.getLogger("org.some.library").debug("library debug line");
+        LOG.debug("our own debug line");
+
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("our own debug line").doesNotContain(auth).doesNotContain("library debug line");
+    }
+
+    @Test
     void badLevelsAndFormatsAreRefusedWithTheChoices() {
         assertThatThrownBy(() -> Logging.configure("loud", "text", out)).hasMessageContaining("debug, info, warn or error");
         assertThatThrownBy(() -> Logging.configure("info", "xml", out)).hasMessageContaining("text or json");
