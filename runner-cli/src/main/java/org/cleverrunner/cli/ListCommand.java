@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
 import org.cleverrunner.cli.config.ConfigException;
+import org.cleverrunner.cli.logging.Redactor;
 import org.cleverrunner.core.RunnerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ public final class ListCommand implements Callable<Integer> {
             out.println("Config: " + path);
             for (RunnerSettings runner : loaded.runners()) {
                 out.printf("%-20s Executor=%s Provisioner=%s URL=%s Token=%s%n", runner.name(), runner.executor(),
-                        runner.provisioner(), runner.url(), Coordinators.maskedToken(runner.token().reveal()));
+                        runner.provisioner(), Redactor.redact(runner.url()), Coordinators.maskedToken(runner.token().reveal()));
             }
             return 0;
         } catch (ConfigException e) {

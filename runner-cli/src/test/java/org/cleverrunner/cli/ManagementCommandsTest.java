@@ -196,6 +196,19 @@ class ManagementCommandsTest {
     }
 
     @Test
+    void listMasksTheCredentialsOfARunnersUrl() throws IOException {
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, """
+                [[runners]]
+                name = "behind-auth"
+                url = "https://deploy:pr0xy-s3cret@gitlab.example.com"
+                token = "glrt-nobodyknowsthisone"
+                """);
+        assertThat(run(new ListCommand(), "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("URL=https://[MASKED]@gitlab.example.com").doesNotContain("pr0xy-s3cret");
+    }
+
+    @Test
     void aMissingConfigIsAnErrorNotAUsageError() {
         assertThat(run(new ListCommand(), "--config", dir.resolve("none.toml").toString())).isEqualTo(1);
         assertThat(err.toString()).contains("no such file");

@@ -3,14 +3,15 @@ package org.cleverrunner.cli.logging;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.cleverrunner.coordinator.GitLabTokens;
 
 /**
  * Masks credentials in text bound for a log: every GitLab token shape ({@link GitLabTokens#PREFIXES}:
  * {@code glrt-…}, {@code glpat-…}, the {@code GR1348941} registration prefix…) and every secret
  * {@linkplain #register registered} by the code that loaded it (the runner tokens of config.toml), wherever they
- * appear. The prefix stays visible so that a reader can still
- * tell which kind of token it was.
+ * appear, and the credentials of URLs ({@code https://[MASKED]@host}). The prefix stays visible so that a reader can
+ * still tell which kind of token it was.
  */
 public final class Redactor {
 
@@ -20,6 +21,9 @@ public final class Redactor {
     private static final int MIN_SECRET_LENGTH = 6;
 
     private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
+
+    /** The user-info part of a URL ({@code https://user:password@host}), which carries a credential. */
+    private static final Pattern URL_CREDENTIALS = Pattern.compile("\\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
     private Redactor() {
     }
@@ -50,6 +54,7 @@ public final class Redactor {
                 }
             }
         }
+        result = URL_CREDENTIALS.matcher(result).replaceAll("$1" + MASK + "@");
         return GitLabTokens.redact(result);
     }
 }

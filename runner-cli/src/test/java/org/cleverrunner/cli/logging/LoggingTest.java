@@ -85,6 +85,19 @@ class LoggingTest {
     }
 
     @Test
+    void aJobSuppliedNewlineCannotForgeATextLogLine() {
+        Logging.configure("info", "text", out);
+        LOG.info("job {} started", "build\n12:00:00.000 ERROR Engine - forged\u001b[2K");
+        LOG.warn("failed", new IllegalStateException("first\nsecond"));
+
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.get(0)).endsWith("job build\\n12:00:00.000 ERROR Engine - forged\\x1b[2K started");
+        assertThat(lines).noneMatch(line -> line.startsWith("12:00:00.000 ERROR"));
+        // a stack trace keeps its own lines
+        assertThat(lines).anyMatch(line -> line.startsWith("java.lang.IllegalStateException: first"));
+    }
+
+    @Test
     void badLevelsAndFormatsAreRefusedWithTheChoices() {
         assertThatThrownBy(() -> Logging.configure("loud", "text", out)).hasMessageContaining("debug, info, warn or error");
         assertThatThrownBy(() -> Logging.configure("info", "xml", out)).hasMessageContaining("text or json");
