@@ -19,6 +19,7 @@ import org.cleverrunner.coordinator.JobState;
 import org.cleverrunner.coordinator.JobUpdate;
 import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.CacheStoreFactory;
 import org.cleverrunner.spi.Executor;
 import org.cleverrunner.spi.ExecutorFactory;
 import org.cleverrunner.spi.Host;
@@ -45,7 +46,7 @@ public final class Engine implements AutoCloseable {
     private final ClassLoader classLoader;
     private final Executor executorOverride;
     private final Provisioner provisionerOverride;
-    private final CacheStore cacheStore;
+    private final CacheStore cacheStoreOverride;
     private final String version;
     private final String systemId;
     private final Duration traceInterval;
@@ -55,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final List<RunnerLoop> loops = new ArrayList<>();
     private final Map<String, Provisioner> provisioners = new ConcurrentHashMap<>();
     private final Map<String, Executor> executors = new ConcurrentHashMap<>();
+    private final Map<String, CacheStore> cacheStores = new ConcurrentHashMap<>();
     private final ScheduledExecutorService pumps;
     private final Duration reapInterval;
     private final java.util.function.UnaryOperator<CoordinatorClient.Builder> clientSettings;
@@ -68,7 +70,7 @@ public final class Engine implements AutoCloseable {
         this.classLoader = builder.classLoader;
         this.executorOverride = builder.executor;
         this.provisionerOverride = builder.provisioner;
-        this.cacheStore = builder.cacheStore;
+        this.cacheStoreOverride = builder.cacheStore;
         this.version = builder.version;
         this.systemId = builder.systemId;
         this.traceInterval = builder.traceInterval;
@@ -88,8 +90,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Resolves every runner's executor and provisioner (failing now, naming the id, when one is missing), cleans
-     * up what a previous run left in the journal, then starts polling.
+     * Resolves every runner's executor, provisioner and cache store (failing now, naming the id, when one is
+     * missing or cannot start), cleans up what a previous run left in the journal, then starts polling.
      */
     public synchronized Engine start() {
         if (accepting) {
@@ -98,6 +100,9 @@ public final class Engine implements AutoCloseable {
         for (RunnerSettings runner : settings.runners()) {
             executorFor(runner);
             provisionerFor(runner);
+            CacheStore cache = cacheStoreFor(runner);
+            LOG.info("runner {}: job caches {}", runner.name(), cache == null ? "off (no cache store)"
+                    : "in " + cache + (runner.cache().shared() ? ", shared with other runners" : ""));
         }
         recover();
         reap();
@@ -149,6 +154,7 @@ public final class Engine implements AutoCloseable {
         pumps.shutdownNow();
         executors.values().forEach(Executor::close);
         provisioners.values().forEach(Provisioner::close);
+        cacheStores.values().forEach(CacheStore::close);
         LOG.info("stopped");
     }
 
@@ -204,8 +210,19 @@ public final class Engine implements AutoCloseable {
         return pumps;
     }
 
-    CacheStore cacheStore() {
-        return cacheStore;
+    /**
+     * The store of this runner's job caches: the one given in code, else the one its settings name, else null (no
+     * cache). Jobs see it through a {@link ScopedCacheStore}.
+     */
+    CacheStore cacheStoreFor(RunnerSettings runner) {
+        if (cacheStoreOverride != null) {
+            return cacheStoreOverride;
+        }
+        if (!runner.cache().enabled()) {
+            return null;
+        }
+        return cacheStores.computeIfAbsent(runner.name(), name -> Providers.find(CacheStoreFactory.class,
+                runner.cache().store(), classLoader).create(runner.cache().settings()));
     }
 
     String version() {
@@ -413,6 +430,10 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A cache store given in code, used by every runner instead of the configured one; jobs still see it
+         * scoped by runner and project. The engine does not close it.
+         */
         public Builder cacheStore(CacheStore cacheStore) {
             this.cacheStore = cacheStore;
             return this;

@@ -16,6 +16,7 @@ import org.cleverrunner.coordinator.TraceBuffer;
 import org.cleverrunner.coordinator.TracePatchResult;
 import org.cleverrunner.coordinator.TraceUploader;
 import org.cleverrunner.coordinator.payload.JobPayload;
+import org.cleverrunner.spi.CacheStore;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.JobContext;
 import org.cleverrunner.spi.JobControl;
@@ -141,7 +142,7 @@ final class JobWorker {
         JobOutcome outcome;
         try {
             pump.schedule(engine.traceInterval());
-            JobContext context = new JobContext(trace, engine.cacheStore(),
+            JobContext context = new JobContext(trace, cacheStore(plan, trace),
                     new CoordinatorArtifactTransfer(client, job.id(), job.token()), control);
             Billing billing = new Billing();
             outcome = HostedRun.run(plan, engine.provisionerFor(runner), engine.executorFor(runner), context,
@@ -180,6 +181,28 @@ final class JobWorker {
         LOG.info("runner {}: job {} finished: {}{}", runner.name(), job.id(), outcome.status(),
                 outcome.failure() == null ? "" : " (" + outcome.failure() + ")");
         return outcome;
+    }
+
+    /**
+     * The runner's cache store as this job sees it: scoped to the runner (unless shared) and the project, as
+     * gitlab-runner names cache objects. Null (no cache) when the runner has no store, or when the coordinator
+     * sent no project id, since then the job's caches could not be kept apart from another project's.
+     */
+    private CacheStore cacheStore(JobPlan plan, JobTrace trace) {
+        CacheStore store = engine.cacheStoreFor(runner);
+        if (store == null) {
+            return null;
+        }
+        long projectId = job.jobInfo() == null ? 0 : job.jobInfo().projectId();
+        if (projectId <= 0) {
+            if (!plan.caches().isEmpty()) {
+                trace.line("\u001b[0;33mWARNING: the coordinator sent no project id: caches are neither restored"
+                        + " nor saved\u001b[0;m");
+            }
+            return null;
+        }
+        return new ScopedCacheStore(store, ScopedCacheStore.prefix(runner.shortToken(), projectId,
+                runner.cache().shared()));
     }
 
     /**

@@ -25,6 +25,7 @@ import org.cleverrunner.spi.Secret;
  * @param defaultImage the image of jobs that name none
  * @param outputLimitBytes the job log's size limit
  * @param admission weighted quota, provisioning cap and launch interval
+ * @param cache where this runner's job caches are kept ({@link CacheSettings#none()} when not given)
  */
 public record RunnerSettings(
         String name,
@@ -39,9 +40,14 @@ public record RunnerSettings(
         TlsOptions tls,
         String defaultImage,
         long outputLimitBytes,
-        AdmissionSettings admission) {
+        AdmissionSettings admission,
+        CacheSettings cache) {
 
     private static final Pattern SHORT_TOKEN = Pattern.compile("[^a-z0-9]");
+    /** gitlab-runner's helpers/shorten_token.go (18.2): prefixes stripped in this order, each at the start. */
+    private static final List<Pattern> TOKEN_PREFIXES = List.of(Pattern.compile("^(?:glrt-(?:t[123]_)?|t[123]_|glrtr-)"),
+            Pattern.compile("^glcbt-"), Pattern.compile("^GR[0-9A-Fa-f]{7}"));
+    private static final int SHORT_TOKEN_LENGTH = 9;
 
     public RunnerSettings {
         Objects.requireNonNull(name, "name");
@@ -56,6 +62,15 @@ public record RunnerSettings(
         defaultImage = defaultImage == null || defaultImage.isBlank() ? "alpine:latest" : defaultImage;
         outputLimitBytes = outputLimitBytes <= 0 ? 4L * 1024 * 1024 : outputLimitBytes;
         admission = admission == null ? AdmissionSettings.unlimited() : admission;
+        cache = cache == null ? CacheSettings.none() : cache;
+    }
+
+    /** Settings without a cache store of their own. */
+    public RunnerSettings(String name, String url, Secret token, int limit, int requestConcurrency, String executor,
+            String provisioner, ProviderSettings executorSettings, ProviderSettings provisionerSettings,
+            TlsOptions tls, String defaultImage, long outputLimitBytes, AdmissionSettings admission) {
+        this(name, url, token, limit, requestConcurrency, executor, provisioner, executorSettings,
+                provisionerSettings, tls, defaultImage, outputLimitBytes, admission, null);
     }
 
     /** Settings without admission limits beyond {@code limit}. */
@@ -63,7 +78,7 @@ public record RunnerSettings(
             String provisioner, ProviderSettings executorSettings, ProviderSettings provisionerSettings,
             TlsOptions tls, String defaultImage, long outputLimitBytes) {
         this(name, url, token, limit, requestConcurrency, executor, provisioner, executorSettings,
-                provisionerSettings, tls, defaultImage, outputLimitBytes, null);
+                provisionerSettings, tls, defaultImage, outputLimitBytes, null, null);
     }
 
     /** A runner with the defaults: docker executor on the local Docker Engine. */
@@ -83,14 +98,34 @@ public record RunnerSettings(
         return body.length() <= 8 ? (body.isEmpty() ? "runner" : body) : body.substring(0, 8);
     }
 
+    /**
+     * The runner's short token as gitlab-runner 18.2 and later compute it, for the names of cache objects
+     * ({@code runner/<short token>/…}): the token without its {@code glrt-} (and {@code t1_}…{@code t3_}),
+     * {@code glrtr-}, {@code glcbt-} or {@code GR…} prefix, cut to its first 9 characters. Unlike {@link #shortId()}
+     * it keeps the token's case and characters, so the names match those gitlab-runner gives the same runner's
+     * caches.
+     */
+    public String shortToken() {
+        String raw = token.reveal();
+        for (Pattern prefix : TOKEN_PREFIXES) {
+            raw = prefix.matcher(raw).replaceFirst("");
+        }
+        return raw.length() <= SHORT_TOKEN_LENGTH ? raw : raw.substring(0, SHORT_TOKEN_LENGTH);
+    }
+
     public RunnerSettings withLimit(int newLimit) {
         return new RunnerSettings(name, url, token, newLimit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, cache);
     }
 
     public RunnerSettings withAdmission(AdmissionSettings newAdmission) {
         return new RunnerSettings(name, url, token, limit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, newAdmission);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, newAdmission, cache);
+    }
+
+    public RunnerSettings withCache(CacheSettings newCache) {
+        return new RunnerSettings(name, url, token, limit, requestConcurrency, executor, provisioner,
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, newCache);
     }
 
     @Override

@@ -18,7 +18,7 @@ import org.cleverrunner.spi.Provisioner;
 /**
  * A provisioner and an executor that do no real work but behave like real ones: hosts are counted, and jobs
  * "run" their script lines: {@code echo TEXT} prints, {@code sleep MILLIS} waits (cancelable), {@code exit N} fails,
- * {@code boom} throws. For engine tests and benchmarks where Docker is not the subject.
+ * {@code boom} throws, {@code save KEY TEXT} and {@code restore KEY} use the job's cache store. For engine tests and benchmarks where Docker is not the subject.
  */
 final class SimulatedBackends {
 
@@ -82,6 +82,30 @@ final class SimulatedBackends {
             } else if (line.startsWith("exit ")) {
                 return JobOutcome.failed(JobOutcome.FailureKind.SCRIPT_FAILURE, Integer.parseInt(line.substring(5)),
                         "exit code " + line.substring(5));
+            } else if (line.startsWith("save ")) {
+                String[] words = line.split(" ", 3);
+                byte[] archive = words[2].getBytes(StandardCharsets.UTF_8);
+                try {
+                    context.cache().save(words[1], new java.io.ByteArrayInputStream(archive), archive.length);
+                    context.trace().line("saved " + words[1]);
+                } catch (java.io.IOException | RuntimeException e) {
+                    context.trace().line("cannot save " + words[1] + ": " + e.getMessage());
+                }
+            } else if (line.startsWith("restore ")) {
+                String key = line.substring(8);
+                try {
+                    var archive = context.cache().open(key);
+                    if (archive.isEmpty()) {
+                        context.trace().line("no cache " + key);
+                    } else {
+                        try (var in = archive.get()) {
+                            context.trace().line("restored " + key + ": "
+                                    + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    context.trace().line("cannot restore " + key + ": " + e.getMessage());
+                }
             } else if (line.equals("boom")) {
                 throw new IllegalStateException("simulated executor bug");
             }

@@ -101,7 +101,7 @@ public final class FakeCoordinator implements AutoCloseable {
     private final Map<String, Job> jobsByToken = new HashMap<>();
     private long queueVersion = 1;
     private long nextRunnerId = 1;
-    private long nextJobId = 1;
+    private long nextJobId;
     private long nextPipelineId = 100;
 
     private final Map<String, ObjectLink> objectLinks = new ConcurrentHashMap<>();
@@ -122,6 +122,7 @@ public final class FakeCoordinator implements AutoCloseable {
         this.personalAccessToken = builder.personalAccessToken;
         this.registrationTokensAllowed = builder.registrationTokensAllowed;
         this.registrationTokens.addAll(builder.registrationTokens);
+        this.nextJobId = builder.firstJobId;
     }
 
     public static Builder builder() {
@@ -1526,8 +1527,21 @@ public final class FakeCoordinator implements AutoCloseable {
         private String personalAccessToken;
         private boolean registrationTokensAllowed = true;
         private final Set<String> registrationTokens = new HashSet<>();
+        private long firstJobId = 1;
 
         private Builder() {
+        }
+
+        /**
+         * The id of the first job enqueued (default 1). Executors name containers after runner and job ids: tests
+         * sharing one Docker Engine give each fake its own range.
+         */
+        public Builder firstJobId(long id) {
+            if (id < 1) {
+                throw new IllegalArgumentException("firstJobId must be >= 1");
+            }
+            this.firstJobId = id;
+            return this;
         }
 
         /** How long jobs/request with {@code last_update} is held when no job is available (default 2 s). */

@@ -95,6 +95,36 @@ class JobRequestTest {
         assertThat(find(variables, "LITERAL").get("raw").asBoolean()).isTrue();
     }
 
+    @Test
+    void theCacheArrayHasGitLabsFieldNames() {
+        fake.enqueue(Jobs.job("cached").cache("gems", "vendor/")
+                .cache(new org.cleverrunner.coordinator.payload.CacheSpec("deps-1-protected", true,
+                        java.util.List.of("node_modules/", ".npm/"), "pull", "always",
+                        java.util.List.of("deps-main-protected", "deps-default"))));
+
+        HttpResponse<byte[]> response = http.requestJob(runner.token());
+
+        JsonNode cache = tree(response).get("cache");
+        assertThat(cache).hasSize(2);
+        assertThat(cache.get(0).get("key").asText()).isEqualTo("gems-non_protected");
+        assertThat(cache.get(0).get("policy").asText()).isEqualTo("pull-push");
+        JsonNode deps = cache.get(1);
+        assertThat(java.util.List.copyOf(iterable(deps.fieldNames()))).containsExactlyInAnyOrder("key", "untracked",
+                "paths", "policy", "when", "fallback_keys");
+        assertThat(deps.get("key").asText()).isEqualTo("deps-1-protected");
+        assertThat(deps.get("untracked").asBoolean()).isTrue();
+        assertThat(deps.get("paths").toString()).isEqualTo("[\"node_modules/\",\".npm/\"]");
+        assertThat(deps.get("policy").asText()).isEqualTo("pull");
+        assertThat(deps.get("when").asText()).isEqualTo("always");
+        assertThat(deps.get("fallback_keys").toString()).isEqualTo("[\"deps-main-protected\",\"deps-default\"]");
+    }
+
+    private static <T> java.util.List<T> iterable(java.util.Iterator<T> iterator) {
+        java.util.List<T> list = new java.util.ArrayList<>();
+        iterator.forEachRemaining(list::add);
+        return list;
+    }
+
     private static JsonNode find(JsonNode variables, String key) {
         for (JsonNode v : variables) {
             if (v.get("key").asText().equals(key)) {

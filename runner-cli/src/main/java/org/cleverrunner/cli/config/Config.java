@@ -19,7 +19,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -27,11 +26,10 @@ import java.util.regex.Pattern;
 import org.cleverrunner.cli.logging.Redactor;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.RunnerSettings;
-import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
 
 /**
- * A loaded config.toml: the engine's settings, logging and metrics options, each runner's cache section, and the
+ * A loaded config.toml: the engine's settings (each runner's cache among them), logging and metrics options, and the
  * TOML tree as read, so that {@code register} and {@code unregister} can rewrite the file.
  *
  * <pre>
@@ -63,7 +61,6 @@ public final class Config {
     private final String logLevel;
     private final String logFormat;
     private final String metricsListen;
-    private final Map<String, ProviderSettings> caches;
 
     private Config(Path source, ObjectNode tree, ConfigValidator.Validated validated) {
         this.source = source;
@@ -72,7 +69,6 @@ public final class Config {
         this.logLevel = validated.logLevel();
         this.logFormat = validated.logFormat();
         this.metricsListen = validated.metricsListen();
-        this.caches = Map.copyOf(validated.caches());
     }
 
     /**
@@ -218,15 +214,6 @@ public final class Config {
         return Optional.ofNullable(metricsListen);
     }
 
-    /**
-     * A runner's {@code [runners.cache]} settings, flattened: {@code type}, {@code shared}, {@code path},
-     * {@code s3.server-address}, {@code s3.access-key}, {@code s3.secret-key}, {@code s3.bucket-name},
-     * {@code s3.bucket-location}, {@code s3.insecure}. Empty when the runner has no cache.
-     */
-    public ProviderSettings cache(String runnerName) {
-        return caches.getOrDefault(runnerName, ProviderSettings.empty());
-    }
-
     /** A copy of the TOML tree as read, to edit and {@link #write}. */
     public ObjectNode tree() {
         return tree.deepCopy();
@@ -269,6 +256,6 @@ public final class Config {
     public String toString() {
         return "Config[source=" + source + ", concurrent=" + engine.concurrent() + ", checkInterval="
                 + engine.checkInterval() + ", logLevel=" + logLevel + ", logFormat=" + logFormat + ", metrics="
-                + metricsListen + ", runners=" + engine.runners() + ", caches=" + caches + "]";
+                + metricsListen + ", runners=" + engine.runners() + "]";
     }
 }

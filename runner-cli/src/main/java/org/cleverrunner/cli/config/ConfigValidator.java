@@ -21,6 +21,7 @@ import java.util.Set;
 import org.cleverrunner.coordinator.TlsOptions;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.AdmissionSettings;
+import org.cleverrunner.core.CacheSettings;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
@@ -38,20 +39,22 @@ public final class ConfigValidator {
     static final Set<String> RUNNER_KEYS = Set.of("name", "url", "token", "limit", "request_concurrency", "executor",
             "provisioner", "output_limit", "tls-ca-file", "tls-cert-file", "tls-key-file", "docker", "cache",
             "provisioners", "id", "token_obtained_at", "token_expires_at", "weighted_quota", "max_provisioning",
-            "min_launch_interval");
+            "min_launch_interval", "cache_dir");
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout");
-    static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "s3");
-    static final Set<String> S3_KEYS = Set.of("ServerAddress", "AccessKey", "SecretKey", "BucketName",
-            "BucketLocation", "Insecure");
+    // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
+    static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
+            "azure");
     static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
     static final Set<String> LOG_FORMATS = Set.of("text", "json");
 
     /** The default journal's file name, next to the config file. */
     public static final String JOURNAL_FILE = "clever-runner-journal.json";
+    /** The default directory of job caches, next to the journal. */
+    public static final String CACHE_DIRECTORY = "cache";
 
     private final List<String> problems = new ArrayList<>();
     private final Path source;
@@ -61,8 +64,7 @@ public final class ConfigValidator {
     }
 
     /** Everything read from one config file. */
-    record Validated(EngineSettings engine, String logLevel, String logFormat, String metricsListen,
-            Map<String, ProviderSettings> caches) {
+    record Validated(EngineSettings engine, String logLevel, String logFormat, String metricsListen) {
     }
 
     static Validated validate(ObjectNode root, Path source) {
@@ -124,7 +126,7 @@ public final class ConfigValidator {
             }
         }
         List<RunnerSettings> runners = new ArrayList<>();
-        Map<String, ProviderSettings> caches = new LinkedHashMap<>();
+        Path caches = journal.toAbsolutePath().normalize().resolveSibling(CACHE_DIRECTORY);
         JsonNode runnerNodes = root.get("runners");
         if (runnerNodes != null && !runnerNodes.isArray()) {
             problems.add("runners: must be an array of tables ([[runners]]), got " + describe(runnerNodes));
@@ -137,7 +139,7 @@ public final class ConfigValidator {
                     problems.add(path + ": must be a table, got " + describe(node));
                     continue;
                 }
-                RunnerSettings runner = runner((ObjectNode) node, path, directory);
+                RunnerSettings runner = runner((ObjectNode) node, path, caches);
                 if (runner == null) {
                     continue;
                 }
@@ -148,15 +150,14 @@ public final class ConfigValidator {
                     continue;
                 }
                 runners.add(runner);
-                caches.put(runner.name(), cache((ObjectNode) node, path));
             }
         }
         EngineSettings engine = new EngineSettings(concurrent, Duration.ofSeconds(checkInterval),
                 Duration.ofSeconds(shutdownTimeout), journal, runners);
-        return new Validated(engine, logLevel, logFormat, listen, caches);
+        return new Validated(engine, logLevel, logFormat, listen);
     }
 
-    private RunnerSettings runner(ObjectNode node, String path, Path directory) {
+    private RunnerSettings runner(ObjectNode node, String path, Path defaultCaches) {
         int before = problems.size();
         unknownKeys(node, path, RUNNER_KEYS);
         String name = string(node, path, "name", true);
@@ -184,6 +185,7 @@ public final class ConfigValidator {
             integer(node, path, "id", 0, 0);
         }
         TlsOptions tls = tls(node, path);
+        CacheSettings cache = cache(node, path, cacheDirectory(node, path, defaultCaches));
 
         String image = null;
         Map<String, String> dockerValues = new LinkedHashMap<>();
@@ -242,7 +244,7 @@ public final class ConfigValidator {
                 new ProviderSettings(path + ".docker", dockerValues),
                 new ProviderSettings(path + ".provisioners." + provisionerId, provisionerValues), tls, image,
                 outputLimitKib * 1024L, new AdmissionSettings(weightedQuota, maxProvisioning,
-                        java.time.Duration.ofSeconds(minLaunchInterval)));
+                        java.time.Duration.ofSeconds(minLaunchInterval)), cache);
     }
 
     private TlsOptions tls(ObjectNode node, String path) {
@@ -260,36 +262,78 @@ public final class ConfigValidator {
         return ca == null && cert == null ? null : new TlsOptions(ca, cert, key);
     }
 
-    /** {@code [runners.cache]} and {@code [runners.cache.s3]}, flattened with dashed lower-case keys. */
-    private ProviderSettings cache(ObjectNode node, String path) {
-        Map<String, String> values = new LinkedHashMap<>();
+    /** {@code cache_dir}: an absolute path; by default {@code cache/} beside the journal. */
+    private Path cacheDirectory(ObjectNode node, String path, Path defaultCaches) {
+        String text = string(node, path, "cache_dir", false);
+        if (text == null) {
+            return defaultCaches;
+        }
+        Path configured = path(path + ".cache_dir", text);
+        if (configured == null) {
+            return defaultCaches;
+        }
+        if (!configured.isAbsolute()) {
+            problems.add(path + ".cache_dir: must be an absolute path, got " + quote(text));
+            return defaultCaches;
+        }
+        return configured.normalize();
+    }
+
+    /**
+     * {@code [runners.cache]}. Until the S3 cache lands, job caches are kept in a directory of this host (the
+     * {@code local} cache store, in {@code directory}); {@code Shared} is honoured, and what only a distributed
+     * cache would use ({@code Type}, {@code Path}, a size limit, a filled {@code s3}, {@code gcs} or {@code azure}
+     * section) is refused with the reason rather than ignored. The empty sections gitlab-runner's register writes
+     * are accepted.
+     */
+    private CacheSettings cache(ObjectNode node, String path, Path directory) {
         ObjectNode cache = table(node, path, "cache");
-        if (cache != null) {
-            String cachePath = path + ".cache";
-            unknownKeys(cache, cachePath, CACHE_KEYS);
-            String type = string(cache, cachePath, "Type", false);
-            if (type != null && !type.equals("s3")) {
-                problems.add(cachePath + ".Type: only \"s3\" is supported, got " + quote(type));
+        if (cache == null) {
+            return CacheSettings.local(directory, false);
+        }
+        String cachePath = path + ".cache";
+        String here = "caches are kept on this host under " + directory;
+        unknownKeys(cache, cachePath, CACHE_KEYS);
+        String type = string(cache, cachePath, "Type", false);
+        String kind = type == null ? "" : type.strip().toLowerCase(Locale.ROOT);
+        switch (kind) {
+            case "", "none" -> {
             }
-            putIfPresent(values, "type", type);
-            putIfPresent(values, "shared", bool(cache, cachePath, "Shared"));
-            putIfPresent(values, "path", string(cache, cachePath, "Path", false));
-            ObjectNode s3 = table(cache, cachePath, "s3");
-            if (s3 != null) {
-                String s3Path = cachePath + ".s3";
-                unknownKeys(s3, s3Path, S3_KEYS);
-                for (String key : List.of("ServerAddress", "AccessKey", "BucketName", "BucketLocation")) {
-                    putIfPresent(values, "s3." + dashed(key), string(s3, s3Path, key, false));
-                }
-                String secretKey = secretString(s3, s3Path, "SecretKey");
-                if (secretKey != null) {
-                    org.cleverrunner.cli.logging.Redactor.register(secretKey);
-                }
-                putIfPresent(values, "s3.secret-key", secretKey);
-                putIfPresent(values, "s3.insecure", bool(s3, s3Path, "Insecure"));
+            case "s3" -> problems.add(cachePath + ".Type: " + quote(type) + " caches are not supported yet (coming"
+                    + " with the S3 cache); " + here + "; remove Type and [runners.cache.s3] from [runners.cache],"
+                    + " or set " + path + ".cache_dir to choose that directory");
+            case "gcs", "azure" -> problems.add(cachePath + ".Type: " + quote(type) + " caches are not supported; "
+                    + here + "; remove Type and [runners.cache." + kind + "] from [runners.cache], or set " + path
+                    + ".cache_dir to choose that directory");
+            default -> problems.add(cachePath + ".Type: unknown cache type " + quote(type) + " (gitlab-runner's are"
+                    + " s3, gcs and azure, none of them supported yet); " + here + "; remove Type");
+        }
+        String shared = bool(cache, cachePath, "Shared");
+        if (string(cache, cachePath, "Path", false) != null) {
+            problems.add(cachePath + ".Path: the object-name prefix of a distributed cache, which this runner has"
+                    + " not yet; " + here + "; remove Path");
+        }
+        if (cache.has("MaxUploadedArchiveSize")
+                && integer(cache, cachePath, "MaxUploadedArchiveSize", 0, 0) > 0) {
+            problems.add(cachePath + ".MaxUploadedArchiveSize: limits uploads to a distributed cache, which this"
+                    + " runner has not yet; " + here + "; remove it or set 0");
+        }
+        for (String section : List.of("s3", "gcs", "azure")) {
+            ObjectNode settings = table(cache, cachePath, section);
+            if (settings == null || settings.isEmpty()) {
+                continue;
+            }
+            JsonNode secret = settings.get("SecretKey");
+            if (secret != null && secret.isTextual() && !secret.textValue().isBlank()) {
+                org.cleverrunner.cli.logging.Redactor.register(secret.textValue().strip());
+            }
+            if (!kind.equals(section)) { // else the Type's problem says it
+                problems.add(cachePath + "." + section + ": " + section.toUpperCase(Locale.ROOT) + " settings are"
+                        + " not used" + (section.equals("s3") ? " yet (coming with the S3 cache)" : "") + "; " + here
+                        + "; remove [runners.cache." + section + "] or leave it empty");
             }
         }
-        return new ProviderSettings(path + ".cache", values);
+        return CacheSettings.local(directory, Boolean.parseBoolean(shared));
     }
 
     private Map<String, String> flat(ObjectNode section, String path) {
@@ -360,9 +404,7 @@ public final class ConfigValidator {
     private String secretString(ObjectNode node, String path, String key) {
         JsonNode value = node.get(key);
         if (value == null) {
-            if (!"SecretKey".equals(key)) {
-                problems.add(join(path, key) + ": missing");
-            }
+            problems.add(join(path, key) + ": missing");
             return null;
         }
         if (!value.isTextual() || value.textValue().isBlank()) {
@@ -425,12 +467,6 @@ public final class ConfigValidator {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static void putIfPresent(Map<String, String> values, String key, String value) {
-        if (value != null) {
-            values.put(key, value);
-        }
-    }
 
     static boolean validUrl(String url) {
         try {

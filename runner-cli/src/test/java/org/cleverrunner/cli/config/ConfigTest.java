@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.cleverrunner.core.CacheSettings;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.RunnerSettings;
 import org.junit.jupiter.api.Test;
@@ -49,16 +50,11 @@ class ConfigTest {
               service_wait_timeout = 45
               host = "unix:///run/docker.sock"
               [runners.cache]
-              Type = "s3"
               Shared = true
-              Path = "ci"
+              MaxUploadedArchiveSize = 0
                 [runners.cache.s3]
-                ServerAddress = "cellar-c2.services.clever-cloud.com"
-                AccessKey = "AKIAEXAMPLE"
-                SecretKey = "s3cr3t-v4lue-never-shown"
-                BucketName = "runner-cache"
-                BucketLocation = "us-east-1"
-                Insecure = false
+                [runners.cache.gcs]
+                [runners.cache.azure]
               [runners.provisioners.clever-cloud]
               organisation = "orga_123"
               max_flavor = "XL"
@@ -69,6 +65,7 @@ class ConfigTest {
             name = "local"
             url = "http://gitlab.local:8080/"
             token = "%s"
+            cache_dir = "/var/cache/clever-runner"
             """.formatted(TOKEN, OTHER_TOKEN);
 
     @TempDir
@@ -103,11 +100,8 @@ class ConfigTest {
         assertThat(clever.executorSettings().getDuration("service-wait-timeout")).contains(Duration.ofSeconds(45));
         assertThat(clever.provisionerSettings().values())
                 .isEqualTo(java.util.Map.of("organisation", "orga_123", "max-flavor", "XL"));
-        assertThat(config.cache("clever").values()).containsEntry("type", "s3").containsEntry("shared", "true")
-                .containsEntry("path", "ci").containsEntry("s3.server-address", "cellar-c2.services.clever-cloud.com")
-                .containsEntry("s3.access-key", "AKIAEXAMPLE").containsEntry("s3.secret-key", "s3cr3t-v4lue-never-shown")
-                .containsEntry("s3.bucket-name", "runner-cache").containsEntry("s3.bucket-location", "us-east-1")
-                .containsEntry("s3.insecure", "false");
+        // caches on this host, beside the journal by default; Shared drops the runner/<short token> part
+        assertThat(clever.cache()).isEqualTo(CacheSettings.local(dir.resolve("state/cache"), true));
 
         RunnerSettings local = engine.runners().get(1);
         assertThat(local.executor()).isEqualTo("docker");
@@ -115,7 +109,7 @@ class ConfigTest {
         assertThat(local.limit()).isZero();
         assertThat(local.outputLimitBytes()).isEqualTo(4096L * 1024);
         assertThat(local.tls()).isNull();
-        assertThat(config.cache("local").values()).isEmpty();
+        assertThat(local.cache()).isEqualTo(CacheSettings.local(Path.of("/var/cache/clever-runner"), false));
     }
 
     @Test
@@ -255,7 +249,7 @@ class ConfigTest {
                 url = "https://gitlab.example.com"
                 token = "glrt-bbbbbbbbbbbb"
                 [runners.cache]
-                Type = "gcs"
+                Type = "nfs"
                 [[runners]]
                 name = "b"
                 url = "https://gitlab.example.com"
@@ -265,9 +259,94 @@ class ConfigTest {
         assertThat(error.problems()).containsExactlyInAnyOrder(
                 "metrics.listen: must be host:port with a port from 1 to 65535, got \"nowhere\"",
                 "runners[0].token: must be a non-empty string",
-                "runners[1].cache.Type: only \"s3\" is supported, got \"gcs\"",
+                "runners[1].cache.Type: unknown cache type \"nfs\" (gitlab-runner's are s3, gcs and azure, none of"
+                        + " them supported yet); caches are kept on this host under " + Path.of("cache")
+                        .toAbsolutePath() + "; remove Type",
                 "runners[2].tls-key-file: missing (tls-cert-file needs its private key)");
         assertThat(error.getMessage()).doesNotContain("12345678");
+    }
+
+    @Test
+    void aCacheThisRunnerCannotHonourIsRefusedWithTheReasonAndEveryProblemAtOnce() {
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse("""
+                [[runners]]
+                name = "s3"
+                url = "https://gitlab.example.com"
+                token = "glrt-s3s3s3s3s3s3"
+                  [runners.cache]
+                  Type = "s3"
+                  Path = "ci"
+                  MaxUploadedArchiveSize = 1000
+                    [runners.cache.s3]
+                    ServerAddress = "cellar-c2.services.clever-cloud.com"
+                    AccessKey = "AKIAEXAMPLE"
+                    SecretKey = "s3cr3t-v4lue-never-shown"
+                    BucketName = "runner-cache"
+                [[runners]]
+                name = "gcs"
+                url = "https://gitlab.example.com"
+                token = "glrt-gcsgcsgcsgcs"
+                cache_dir = "/srv/caches"
+                  [runners.cache]
+                  Type = "gcs"
+                [[runners]]
+                name = "azure"
+                url = "https://gitlab.example.com"
+                token = "glrt-azureazureaz"
+                  [runners.cache]
+                  Type = "azure"
+                [[runners]]
+                name = "s3-settings-without-type"
+                url = "https://gitlab.example.com"
+                token = "glrt-nonenonenone"
+                  [runners.cache]
+                  Type = "none"
+                    [runners.cache.s3]
+                    BucketName = "runner-cache"
+                """, dir.resolve("config.toml")));
+
+        String here = "caches are kept on this host under " + dir.resolve("cache");
+        assertThat(error.problems()).containsExactly(
+                "runners[0].cache.Type: \"s3\" caches are not supported yet (coming with the S3 cache); " + here
+                        + "; remove Type and [runners.cache.s3] from [runners.cache], or set runners[0].cache_dir to"
+                        + " choose that directory",
+                "runners[0].cache.Path: the object-name prefix of a distributed cache, which this runner has not yet; "
+                        + here + "; remove Path",
+                "runners[0].cache.MaxUploadedArchiveSize: limits uploads to a distributed cache, which this runner"
+                        + " has not yet; " + here + "; remove it or set 0",
+                "runners[1].cache.Type: \"gcs\" caches are not supported; caches are kept on this host under"
+                        + " /srv/caches; remove Type and [runners.cache.gcs] from [runners.cache], or set"
+                        + " runners[1].cache_dir to choose that directory",
+                "runners[2].cache.Type: \"azure\" caches are not supported; " + here + "; remove Type and"
+                        + " [runners.cache.azure] from [runners.cache], or set runners[2].cache_dir to choose that"
+                        + " directory",
+                "runners[3].cache.s3: S3 settings are not used yet (coming with the S3 cache); " + here
+                        + "; remove [runners.cache.s3] or leave it empty");
+        assertThat(error.getMessage()).doesNotContain("s3cr3t-v4lue-never-shown");
+    }
+
+    @Test
+    void cacheDirMustBeAnAbsolutePathAndTheDefaultIsBesideTheJournal() {
+        String runner = """
+                [[runners]]
+                name = "r"
+                url = "https://gitlab.example.com"
+                token = "glrt-cachedirtest"
+                """;
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse(runner
+                + "cache_dir = \"relative/caches\"\n", dir.resolve("config.toml")));
+        assertThat(error.problems()).containsExactly(
+                "runners[0].cache_dir: must be an absolute path, got \"relative/caches\"");
+        error = catchThrowableOfType(ConfigException.class, () -> Config.parse(runner + "cache_dir = 7\n", null));
+        assertThat(error.problems()).containsExactly("runners[0].cache_dir: must be a string, got 7");
+
+        assertThat(Config.parse(runner + "cache_dir = \"/srv/ci/../caches/\"\n", dir.resolve("config.toml"))
+                .runners().get(0).cache()).isEqualTo(CacheSettings.local(Path.of("/srv/caches"), false));
+        assertThat(Config.parse(runner, dir.resolve("config.toml")).runners().get(0).cache())
+                .isEqualTo(CacheSettings.local(dir.resolve("cache"), false));
+        assertThat(Config.parse("journal = \"/var/lib/clever-runner/journal.json\"\n" + runner,
+                dir.resolve("config.toml")).runners().get(0).cache())
+                .isEqualTo(CacheSettings.local(Path.of("/var/lib/clever-runner/cache"), false));
     }
 
     @Test
@@ -302,10 +381,8 @@ class ConfigTest {
     @Test
     void tokensAndSecretKeysAreAbsentFromToStringAndDumps() {
         Config config = Config.parse(FULL, dir.resolve("config.toml"));
-        assertThat(config.toString()).doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN)
-                .doesNotContain("s3cr3t-v4lue-never-shown").contains("clever");
+        assertThat(config.toString()).doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN).contains("clever");
         assertThat(config.dump()).doesNotContain(TOKEN).doesNotContain(OTHER_TOKEN)
-                .doesNotContain("s3cr3t-v4lue-never-shown").doesNotContain("AKIAEXAMPLE")
                 .contains("name = \"clever\"").contains("token = \"[MASKED]\"");
     }
 

@@ -101,6 +101,6 @@ class ExecPlanTest {
         try (var in = store.open("a/../b").orElseThrow()) {
             assertThat(in.readAllBytes()).containsExactly(1, 2);
         }
-        assertThat(store.file("a/../b").getParent()).isEqualTo(tmp.resolve("cache"));
+        assertThat(store.file("a/../b")).startsWith(tmp.resolve("cache"));
     }
 }

@@ -143,6 +143,46 @@ public abstract class CacheStoreContract {
     }
 
     @Test
+    public void concurrentSavesOfOneKeyLeaveOneWholeArchive() throws Exception {
+        // two jobs of one project saving the same cache at once, while a third restores it: each read gives one
+        // whole archive (the old or one of the new), and the last archive is one of the two, whole
+        int size = 1024 * 1024;
+        byte[] first = randomBytes(size, 11);
+        byte[] second = randomBytes(size, 12);
+        store.save(key("raced"), new ByteArrayInputStream(first), size);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                tasks.add(pool.submit((Callable<Void>) () -> {
+                    store.save(key("raced"), new ByteArrayInputStream(first), size);
+                    return null;
+                }));
+                tasks.add(pool.submit((Callable<Void>) () -> {
+                    store.save(key("raced"), new ByteArrayInputStream(second), -1);
+                    return null;
+                }));
+                tasks.add(pool.submit((Callable<Void>) () -> {
+                    byte[] read = read(key("raced"));
+                    assertThat(read.length).as("a whole archive").isEqualTo(size);
+                    assertThat(java.util.Arrays.equals(read, first) || java.util.Arrays.equals(read, second))
+                            .as("the bytes of one save").isTrue();
+                    return null;
+                }));
+            }
+            for (Future<?> task : tasks) {
+                task.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        byte[] last = read(key("raced"));
+        assertThat(java.util.Arrays.equals(last, first) || java.util.Arrays.equals(last, second))
+                .as("one whole archive").isTrue();
+    }
+
+    @Test
     public void keysThatLookLikePathsNeverEscape() throws IOException {
         Optional<Path> root = storageDirectory().map(path -> path.toAbsolutePath().normalize());
         String token = "escape-" + run;
