@@ -374,6 +374,16 @@ class DockerExecutorIT {
         Run restored = run(second, cache, artifacts);
         assertThat(restored.outcome().status()).as(restored.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
         assertThat(restored.trace().text()).contains("Successfully extracted cache", "dep\n");
+
+        // a job whose cache paths match nothing leaves the stored archive as it was
+        byte[] before = cache.entries.get("deps-non_protected");
+        JobPlan third = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "clean", base.projectPath(),
+                base.image(), List.of(), base.variables(), null, List.of("true"), List.of(), base.timeout(), null,
+                List.of(new JobPlan.CacheRule("deps-non_protected", List.of("vendor/"), false, "push", "on_success",
+                        null)), null, null, null);
+        Run empty = run(third, cache, artifacts);
+        assertThat(empty.trace().text()).contains("vendor/: no matching files, cache deps-non_protected not saved");
+        assertThat(cache.entries.get("deps-non_protected")).isEqualTo(before);
     }
 
     @Test

@@ -94,6 +94,12 @@ final class CacheStep {
                 zip = Files.createTempFile("clever-runner-cache", ".zip");
                 int files = volume.zipProject(zip, new Archives.Selection(rule.paths(), List.of(), rule.untracked(),
                         trackedFiles));
+                if (files == 0) {
+                    // an empty archive would replace a good one: keep what the store has
+                    trace.line(warning(String.join(", ", rule.paths()) + ": no matching files, cache " + rule.key()
+                            + " not saved"));
+                    continue;
+                }
                 try (InputStream in = Files.newInputStream(zip)) {
                     store.save(rule.key(), in, Files.size(zip));
                 }
