@@ -33,8 +33,11 @@ class RunSourcesIT {
 
     static final String IMAGE = "clever-runner/busybox:latest";
     static final String TOKEN = "glrt-runsrc" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
-    static final int JOBS_PER_ROUND = 12;
-    static final int ROUNDS = 2;
+    // CI runs 12 jobs x 2 rounds at concurrent = 6; a load run can ask for more, e.g.
+    // -Dcr.sources.jobs=50 -Dcr.sources.rounds=1 -Dcr.sources.concurrent=8
+    static final int JOBS_PER_ROUND = Integer.getInteger("cr.sources.jobs", 12);
+    static final int ROUNDS = Integer.getInteger("cr.sources.rounds", 2);
+    static final int CONCURRENT = Integer.getInteger("cr.sources.concurrent", 6);
     static final Pattern SEEN = Pattern.compile("SEEN MARKER=(\\S*) FILES=\\s*(\\d+) HEAD=(\\S*)");
 
     @TempDir
@@ -66,7 +69,7 @@ class RunSourcesIT {
 
     Process startRunner() throws IOException {
         Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = 6\n"
+        Files.writeString(config, "concurrent = " + CONCURRENT + "\n"
                 + "check_interval = 1\n"
                 + "shutdown_timeout = 60\n"
                 + "journal = \"" + dir.resolve("journal.json") + "\"\n"
