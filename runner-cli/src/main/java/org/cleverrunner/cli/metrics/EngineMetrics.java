@@ -39,6 +39,9 @@ public final class EngineMetrics implements EngineListener {
     public static final String HOSTS = "clever.runner.hosts";
     public static final String COORDINATOR_ERRORS = "clever.runner.coordinator.errors";
     public static final String BILLED_SECONDS = "clever.runner.billed.instance.seconds";
+    public static final String COORDINATOR_UP = "clever.runner.coordinator.up";
+    public static final String COORDINATOR_OUTAGES = "clever.runner.coordinator.outages";
+    public static final String COORDINATOR_DOWNTIME = "clever.runner.coordinator.downtime";
 
     // A few fixed buckets rather than a percentile histogram: CI jobs last from seconds to hours, and a few
     // dozen series per runner is all a dashboard needs.
@@ -49,6 +52,7 @@ public final class EngineMetrics implements EngineListener {
     // Gauges sample these; kept here because registries hold gauge objects only weakly.
     private final Map<List<String>, AtomicInteger> running = new ConcurrentHashMap<>();
     private final Map<List<String>, AtomicInteger> hosts = new ConcurrentHashMap<>();
+    private final Map<List<String>, AtomicInteger> up = new ConcurrentHashMap<>();
 
     public EngineMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -58,6 +62,7 @@ public final class EngineMetrics implements EngineListener {
     public EngineMetrics register(String runner, String provisioner) {
         runningGauge(runner);
         hostsGauge(provisioner, "acquired");
+        upGauge(runner);
         return this;
     }
 
@@ -125,6 +130,39 @@ public final class EngineMetrics implements EngineListener {
                 .tag("call", value(call))
                 .register(registry)
                 .increment();
+    }
+
+    @Override
+    public void coordinatorUnavailable(String runner, String url) {
+        upGauge(runner).set(0);
+        Counter.builder(COORDINATOR_OUTAGES)
+                .description("Times a coordinator stopped answering the job requests")
+                .tag("runner", value(runner))
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void coordinatorAvailable(String runner, String url, Duration downtime) {
+        upGauge(runner).set(1);
+        Counter.builder(COORDINATOR_DOWNTIME)
+                .description("Seconds the coordinator did not answer, counted when it is back")
+                .baseUnit("seconds")
+                .tag("runner", value(runner))
+                .register(registry)
+                .increment(downtime == null || downtime.isNegative() ? 0 : downtime.toMillis() / 1000.0);
+    }
+
+    /** 1 while the runner's coordinator answers its job requests, 0 during an outage. */
+    private AtomicInteger upGauge(String runner) {
+        return up.computeIfAbsent(List.of(value(runner)), key -> {
+            AtomicInteger value = new AtomicInteger(1);
+            Gauge.builder(COORDINATOR_UP, value, AtomicInteger::get)
+                    .description("Whether the runner's coordinator answers its job requests (1) or not (0)")
+                    .tag("runner", key.get(0))
+                    .register(registry);
+            return value;
+        });
     }
 
     private AtomicInteger runningGauge(String runner) {

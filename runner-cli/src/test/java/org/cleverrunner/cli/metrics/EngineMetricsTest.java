@@ -70,6 +70,18 @@ class EngineMetricsTest {
     }
 
     @Test
+    void outagesAreCountedAndTheUpGaugeFollowsThem() {
+        metrics.register("gitlab", "local-docker");
+        assertThat(registry.scrape()).contains("clever_runner_coordinator_up{runner=\"gitlab\"} 1");
+        metrics.coordinatorUnavailable("gitlab", "https://gitlab.example.com");
+        assertThat(registry.scrape()).contains("clever_runner_coordinator_up{runner=\"gitlab\"} 0")
+                .contains("clever_runner_coordinator_outages_total{runner=\"gitlab\"} 1.0");
+        metrics.coordinatorAvailable("gitlab", "https://gitlab.example.com", Duration.ofSeconds(90));
+        assertThat(registry.scrape()).contains("clever_runner_coordinator_up{runner=\"gitlab\"} 1")
+                .contains("clever_runner_coordinator_downtime_seconds_total{runner=\"gitlab\"} 90.0");
+    }
+
+    @Test
     void registeredSeriesShowZeroBeforeTheFirstJob() {
         metrics.register("gitlab", "local-docker");
 
