@@ -1,0 +1,102 @@
+package org.cleverrunner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.cleverrunner.testkit.Endpoint;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.JobHandle;
+import org.cleverrunner.testkit.JobState;
+import org.cleverrunner.testkit.JobView;
+import org.cleverrunner.testkit.Jobs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The final state reaches GitLab as the job had it, through the CLI's {@code run} as a process: a canceled job whose
+ * final update GitLab answers 202 with {@code Job-Status: canceling} (trace still archiving) ends canceled, and a
+ * success produced while GitLab does not answer is delivered once it answers again.
+ */
+class FinalStateIT {
+
+    static final String IMAGE = "clever-runner/busybox:latest";
+    static final String TOKEN = "glrt-final" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
+
+    @TempDir
+    Path dir;
+    FakeCoordinator gitlab;
+    Process process;
+
+    @BeforeEach
+    void start() throws IOException {
+        gitlab = FakeCoordinator.builder().firstJobId(742_000).longPollTimeout(Duration.ofSeconds(5))
+                .traceUpdateInterval(Duration.ofSeconds(1)).start();
+        gitlab.addRunner(TOKEN, Set.of(), true);
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, "concurrent = 2\ncheck_interval = 1\njournal = \"" + dir.resolve("journal.json")
+                + "\"\n\n[[runners]]\nname = \"final\"\nurl = \"" + gitlab.url() + "\"\ntoken = \"" + TOKEN + "\"\n"
+                + "executor = \"docker\"\nprovisioner = \"local-docker\"\n[runners.docker]\nimage = \"" + IMAGE
+                + "\"\n");
+        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Path.of("target", "clever-runner.jar").toAbsolutePath().toString(), "run", "--config",
+                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile())
+                .start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        gitlab.close();
+    }
+
+    @Test
+    void aCanceledJobWhoseFinalUpdateIsAnswered202WithCancelingEndsCanceled() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("cancel-me").image(IMAGE).variable("GIT_STRATEGY", "none")
+                .script("echo waiting to be canceled", "sleep 120").afterScript("echo after-script ran")
+                .archiveFinalUpdates(3));
+        awaitTrace(job, "waiting to be canceled");
+        assertThat(gitlab.cancel(job.id())).isEqualTo(JobState.CANCELING);
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(90));
+        assertThat(view.state()).as(view.traceText() + "\n" + runnerLog()).isEqualTo(JobState.CANCELED);
+        assertThat(view.traceText()).contains("after-script ran");
+        // three 202s while canceling, then the one GitLab completed
+        assertThat(gitlab.requests(Endpoint.JOB_UPDATE).size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void aSuccessProducedWhileGitLabDoesNotAnswerIsDeliveredWhenItAnswersAgain() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("outage").image(IMAGE).variable("GIT_STRATEGY", "none")
+                .script("echo started", "sleep 2", "echo finished during the outage"));
+        awaitTrace(job, "started");
+        gitlab.faults().next(Endpoint.JOB_UPDATE, 6).dropConnection();
+        gitlab.faults().next(Endpoint.TRACE_PATCH, 6).dropConnection();
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(150));
+        assertThat(view.state()).as(view.traceText() + "\n" + runnerLog()).isEqualTo(JobState.SUCCESS);
+        assertThat(view.traceText()).contains("finished during the outage", "Job succeeded");
+        assertThat(gitlab.faults().pending(Endpoint.JOB_UPDATE)).isZero();
+        assertThat(view.reportedChecksum()).isEqualTo(gitlab.traceChecksum(job.id()));
+    }
+
+    private void awaitTrace(JobHandle job, String text) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!gitlab.traceText(job.id()).contains(text)) {
+            assertThat(System.nanoTime()).as("'%s' in the trace", text).isLessThan(until);
+            Thread.sleep(100);
+        }
+    }
+
+    private String runnerLog() throws IOException {
+        return Files.readString(dir.resolve("runner.log"));
+    }
+}
