@@ -326,6 +326,7 @@ public final class Engine implements AutoCloseable {
      */
     private void recover() {
         Journal.State previous = journal.load();
+        removeOrphanSpools(previous);
         if (previous.isEmpty()) {
             return;
         }
@@ -354,6 +355,26 @@ public final class Engine implements AutoCloseable {
         for (Journal.JobEntry entry : previous.jobs()) {
             Journal.JobEntry decided = entry.finalState() != null ? entry : abandon(entry);
             recoveries.submit(() -> deliver(decided));
+        }
+    }
+
+    /** Spools no journal entry names: their job's state was settled just before a crash. */
+    private void removeOrphanSpools(Journal.State previous) {
+        if (settings.journalFile() == null) {
+            return;
+        }
+        java.nio.file.Path directory = TraceSpool.resolve(settings.journalFile(), TraceSpool.DIRECTORY);
+        if (!java.nio.file.Files.isDirectory(directory)) {
+            return;
+        }
+        Set<java.nio.file.Path> kept = new java.util.HashSet<>();
+        previous.jobs().stream().filter(job -> job.trace() != null)
+                .forEach(job -> kept.add(TraceSpool.resolve(settings.journalFile(), job.trace()).normalize()));
+        try (var files = java.nio.file.Files.list(directory)) {
+            files.filter(file -> file.toString().endsWith(".trace") && !kept.contains(file.normalize()))
+                    .forEach(TraceSpool::deleteQuietly);
+        } catch (java.io.IOException e) {
+            LOG.warn("the trace spools in {} cannot be listed: {}", directory, e.toString());
         }
     }
 
@@ -419,10 +440,11 @@ public final class Engine implements AutoCloseable {
                         LOG.warn("job {} of runner {} (previous run): the coordinator refused the final state {}: {}",
                                 entry.jobId(), entry.runner(), state.state(), result.detail());
                     }
-                    journal.jobEnded(entry.runner(), entry.jobId());
+                    // the spool first: a crash in between resends the state, which the coordinator then refuses
                     if (spool != null) {
                         TraceSpool.deleteQuietly(spool);
                     }
+                    journal.jobEnded(entry.runner(), entry.jobId());
                 }
                 case GAVE_UP -> LOG.warn("job {} of runner {} (previous run): final state {} not delivered ({});"
                         + " it stays in the journal for the next start", entry.jobId(), entry.runner(),

@@ -120,8 +120,8 @@ final class JobWorker {
         } finally {
             if (confirmed) {
                 if (settled) {
-                    engine.journal().jobEnded(runner.name(), job.id());
                     spool.delete();
+                    engine.journal().jobEnded(runner.name(), job.id());
                 } else {
                     // the final state (or its absence) stays journaled: the next start sends it, or fails the job
                     spool.close();

@@ -171,6 +171,17 @@ class RecoveryTest {
     }
 
     @Test
+    void spoolsNoEntryNamesAreRemovedAtStart() throws Exception {
+        Path orphan = dir.resolve(TraceSpool.relativeName("test", 999));
+        Files.createDirectories(orphan.getParent());
+        Files.writeString(orphan, "settled just before a crash\n");
+
+        engine = engine(QUICK).start();
+
+        assertThat(orphan).doesNotExist();
+    }
+
+    @Test
     void aRefusedFinalStateLeavesTheJournal() throws Exception {
         String trace = "done\n";
         JobHandle handle = gitlab.enqueue(Jobs.job("gone").script("true"));
