@@ -17,6 +17,7 @@ import org.cleverrunner.cli.logging.Logging;
 import org.cleverrunner.cli.metrics.EngineMetrics;
 import org.cleverrunner.cli.metrics.MetricsServer;
 import org.cleverrunner.core.Engine;
+import org.cleverrunner.core.JournalLock;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.RunnerSpiException;
 import org.slf4j.Logger;
@@ -80,6 +81,10 @@ public final class RunCommand implements Callable<Integer> {
                     .version(new Main.Version().getVersion()[0].replace("clever-runner ", ""))
                     .systemId(ConfigPaths.systemId(path)).build();
             engine.start();
+        } catch (JournalLock.HeldException e) {
+            // one owner of a runner's state: a second run would take the first one's live jobs for abandoned
+            err.println("cannot start: " + e.getMessage());
+            return 1;
         } catch (RunnerSpiException | IllegalArgumentException e) {
             err.println("cannot start: " + e.getMessage());
             return 1;

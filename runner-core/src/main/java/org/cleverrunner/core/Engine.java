@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.JobState;
-import org.cleverrunner.coordinator.JobUpdate;
 import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.spi.CacheStore;
 import org.cleverrunner.spi.CacheStoreFactory;
@@ -60,6 +59,9 @@ public final class Engine implements AutoCloseable {
     private final ScheduledExecutorService pumps;
     private final Duration reapInterval;
     private final java.util.function.UnaryOperator<CoordinatorClient.Builder> clientSettings;
+    /** Sends the final states a crashed run left, in the background, while new jobs are taken. */
+    private final java.util.concurrent.ExecutorService recoveries;
+    private volatile JournalLock lock;
     private volatile boolean accepting;
     private volatile boolean stopping;
 
@@ -78,6 +80,11 @@ public final class Engine implements AutoCloseable {
         this.clientSettings = builder.clientSettings;
         this.journal = new Journal(settings.journalFile());
         this.concurrent = new Semaphore(settings.concurrent(), true);
+        this.recoveries = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "recovery");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.pumps = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "trace-pump");
             thread.setDaemon(true);
@@ -91,7 +98,9 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Resolves every runner's executor, provisioner and cache store (failing now, naming the id, when one is
-     * missing or cannot start), cleans up what a previous run left in the journal, then starts polling.
+     * missing or cannot start), takes the journal's lock (a {@link JournalLock.HeldException} when another live
+     * process holds it), cleans up what a previous run left in the journal (the final states it left are sent in
+     * the background), then starts polling.
      */
     public synchronized Engine start() {
         if (accepting) {
@@ -104,7 +113,19 @@ public final class Engine implements AutoCloseable {
             LOG.info("runner {}: job caches {}", runner.name(), cache == null ? "off (no cache store)"
                     : "in " + cache + (runner.cache().shared() ? ", shared with other runners" : ""));
         }
-        recover();
+        if (settings.journalFile() != null) {
+            JournalLock.Attempt attempt = JournalLock.tryAcquire(settings.journalFile());
+            if (attempt instanceof JournalLock.Held held) {
+                throw new JournalLock.HeldException(settings.journalFile(), held);
+            }
+            lock = ((JournalLock.Acquired) attempt).lock();
+        }
+        try {
+            recover();
+        } catch (RuntimeException | Error e) {
+            releaseLock();
+            throw e;
+        }
         reap();
         accepting = true;
         if (!reapInterval.isZero()) {
@@ -152,10 +173,26 @@ public final class Engine implements AutoCloseable {
             awaitIdle(Duration.ofSeconds(60));
         }
         pumps.shutdownNow();
+        // an interrupted recovery keeps its journal entry: the next start sends it again
+        recoveries.shutdownNow();
+        try {
+            recoveries.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         executors.values().forEach(Executor::close);
         provisioners.values().forEach(Provisioner::close);
         cacheStores.values().forEach(CacheStore::close);
+        releaseLock();
         LOG.info("stopped");
+    }
+
+    private void releaseLock() {
+        JournalLock held = lock;
+        lock = null;
+        if (held != null) {
+            held.close();
+        }
     }
 
     @Override
@@ -276,12 +313,20 @@ public final class Engine implements AutoCloseable {
 
     // ------------------------------------------------------------------ recovery
 
+    static final String ABANDONED_LINE = "\n\u001b[31;1mERROR: Job failed (system failure): the runner stopped while"
+            + " this job ran (it was killed or crashed); its containers and host were removed when it restarted"
+            + "\u001b[0;m\n";
+
     /**
-     * After a crash: removes what the dead run left on each recorded host and gives the host back, then fails each
-     * recorded job with a line saying why, so nothing stays pending or billed.
+     * After a crash: removes what the dead run left on each recorded host and gives the host back; gives each job
+     * that had no final state yet one line in its spooled trace and the final state failed/runner_system_failure,
+     * journaled; then sends every journaled final state exactly as it was decided, in the background, repeated
+     * (202, outages) until the coordinator takes or refuses it. A job's entry leaves the journal only then, so a
+     * coordinator down now is tried again, also by a later start.
      */
     private void recover() {
-        Journal.State previous = Journal.read(settings.journalFile());
+        Journal.State previous = journal.load();
+        removeOrphanSpools(previous);
         if (previous.isEmpty()) {
             return;
         }
@@ -291,6 +336,7 @@ public final class Engine implements AutoCloseable {
             RunnerSettings runner = runner(entry.runner());
             if (runner == null) {
                 LOG.warn("host {} belongs to runner {}, which is no longer configured", entry.hostId(), entry.runner());
+                journal.hostReleasedById(entry.hostId());
                 continue;
             }
             Host host = new Host(entry.hostId(), URI.create(entry.endpoint()), null, null, entry.attributes());
@@ -304,33 +350,121 @@ public final class Engine implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("releasing host {} failed: {}", entry.hostId(), e.toString());
             }
+            journal.hostReleasedById(entry.hostId());
         }
         for (Journal.JobEntry entry : previous.jobs()) {
-            failAbandonedJob(entry);
+            Journal.JobEntry decided = entry.finalState() != null ? entry : abandon(entry);
+            recoveries.submit(() -> deliver(decided));
         }
-        journal.clear();
     }
 
-    private void failAbandonedJob(Journal.JobEntry entry) {
+    /** Spools no journal entry names: their job's state was settled just before a crash. */
+    private void removeOrphanSpools(Journal.State previous) {
+        if (settings.journalFile() == null) {
+            return;
+        }
+        java.nio.file.Path directory = TraceSpool.resolve(settings.journalFile(), TraceSpool.DIRECTORY);
+        if (!java.nio.file.Files.isDirectory(directory)) {
+            return;
+        }
+        Set<java.nio.file.Path> kept = new java.util.HashSet<>();
+        previous.jobs().stream().filter(job -> job.trace() != null)
+                .forEach(job -> kept.add(TraceSpool.resolve(settings.journalFile(), job.trace()).normalize()));
+        try (var files = java.nio.file.Files.list(directory)) {
+            files.filter(file -> file.toString().endsWith(".trace") && !kept.contains(file.normalize()))
+                    .forEach(TraceSpool::deleteQuietly);
+        } catch (java.io.IOException e) {
+            LOG.warn("the trace spools in {} cannot be listed: {}", directory, e.toString());
+        }
+    }
+
+    /**
+     * A job the dead run left without a final state: its real end is unknown, so it fails as a system failure, with
+     * one line saying so at the end of its spooled trace, counted in the checksum and size journaled with it.
+     */
+    private Journal.JobEntry abandon(Journal.JobEntry entry) {
+        byte[] line = ABANDONED_LINE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String checksum = null;
+        long bytesize = 0;
+        if (entry.trace() != null && settings.journalFile() != null) {
+            java.nio.file.Path spool = TraceSpool.resolve(settings.journalFile(), entry.trace());
+            try {
+                TraceSpool.appendOnce(spool, line);
+                TraceSpool.Summary summary = TraceSpool.summary(spool);
+                checksum = summary.checksum();
+                bytesize = summary.bytesize();
+            } catch (java.io.UncheckedIOException e) {
+                LOG.warn("job {}: its trace spool cannot be used: {}", entry.jobId(), e.getMessage());
+            }
+        }
+        Journal.FinalState state = Journal.FinalState.of(JobState.FAILED,
+                org.cleverrunner.coordinator.FailureReason.RUNNER_SYSTEM_FAILURE, null, checksum, bytesize,
+                clock.instant());
+        journal.jobFinalState(entry.runner(), entry.jobId(), state);
+        LOG.warn("job {} of runner {} was abandoned by the previous run: it fails (runner_system_failure)",
+                entry.jobId(), entry.runner());
+        return entry.withFinalState(state);
+    }
+
+    /** Sends a journaled final state as it was decided, with the trace the coordinator still lacks. */
+    private void deliver(Journal.JobEntry entry) {
+        Journal.FinalState state = entry.finalState();
         RunnerSettings runner = runner(entry.runner());
-        String url = runner != null ? runner.url() : entry.url();
         try {
-            CoordinatorClient client = CoordinatorClient.builder().url(url).tls(runner == null ? null : runner.tls())
-                    .build();
-            byte[] line = ("\n\u001b[31;1mERROR: Job failed (system failure): the runner stopped while this job"
-                    + " ran (it was killed or crashed); its containers and host were removed when it restarted"
-                    + "\u001b[0;m\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            CoordinatorClient client = runner != null ? client(runner)
+                    : clientSettings.apply(CoordinatorClient.builder().url(entry.url())).build();
+            java.nio.file.Path spool = entry.trace() == null || settings.journalFile() == null ? null
+                    : TraceSpool.resolve(settings.journalFile(), entry.trace());
+            org.cleverrunner.coordinator.TraceBuffer trace = TraceSpool.load(spool, state.bytesize());
+            if (trace == null) {
+                // no spool (an older journal, or it could not be written): the line alone, where the coordinator's
+                // trace ends, and a final state without the trace it cannot vouch for
+                trace = new org.cleverrunner.coordinator.TraceBuffer();
+                if (state.checksum() == null) {
+                    appendLineWithoutSpool(client, entry);
+                }
+            } else if (state.checksum() != null && !state.checksum().equals(trace.checksum())) {
+                LOG.warn("job {}: its trace spool no longer matches the journaled checksum ({} bytes, {} instead of"
+                        + " {}): sending what it holds", entry.jobId(), trace.size(), trace.checksum(),
+                        state.checksum());
+            }
+            org.cleverrunner.coordinator.FinalUpdateResult result = new org.cleverrunner.coordinator.TraceUploader(
+                    client, entry.jobId(), entry.jobToken(), trace).complete(state.jobState(), state.reason(),
+                    state.exitCode());
+            switch (result.outcome()) {
+                case DELIVERED, REFUSED -> {
+                    if (result.outcome() == org.cleverrunner.coordinator.FinalUpdateResult.Outcome.DELIVERED) {
+                        LOG.info("job {} of runner {} (previous run): final state {} delivered ({} attempt(s))",
+                                entry.jobId(), entry.runner(), state.state(), result.attempts());
+                    } else {
+                        LOG.warn("job {} of runner {} (previous run): the coordinator refused the final state {}: {}",
+                                entry.jobId(), entry.runner(), state.state(), result.detail());
+                    }
+                    // the spool first: a crash in between resends the state, which the coordinator then refuses
+                    if (spool != null) {
+                        TraceSpool.deleteQuietly(spool);
+                    }
+                    journal.jobEnded(entry.runner(), entry.jobId());
+                }
+                case GAVE_UP -> LOG.warn("job {} of runner {} (previous run): final state {} not delivered ({});"
+                        + " it stays in the journal for the next start", entry.jobId(), entry.runner(),
+                        state.state(), result.detail());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("job {} of runner {} (previous run): its final state {} could not be sent: {}; it stays in the"
+                    + " journal for the next start", entry.jobId(), entry.runner(), state.state(), e.toString());
+        }
+    }
+
+    private static void appendLineWithoutSpool(CoordinatorClient client, Journal.JobEntry entry) {
+        byte[] line = ABANDONED_LINE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
             var patch = client.patchTrace(entry.jobId(), entry.jobToken(), 0, line, 0, line.length);
             if (patch.outcome() == org.cleverrunner.coordinator.TracePatchResult.Outcome.RANGE_MISMATCH) {
                 client.patchTrace(entry.jobId(), entry.jobToken(), patch.offset(), line, 0, line.length);
             }
-            client.updateJob(entry.jobId(), entry.jobToken(), new JobUpdate(JobState.FAILED,
-                    org.cleverrunner.coordinator.FailureReason.RUNNER_SYSTEM_FAILURE, null, null, 0));
-            LOG.warn("job {} of runner {} was abandoned by the previous run: reported as failed", entry.jobId(),
-                    entry.runner());
-        } catch (CoordinatorException | IllegalArgumentException e) {
-            LOG.warn("job {} of runner {} could not be reported as failed: {}", entry.jobId(), entry.runner(),
-                    e.getMessage());
+        } catch (CoordinatorException e) {
+            LOG.debug("job {}: the line could not be appended: {}", entry.jobId(), e.getMessage());
         }
     }
 

@@ -41,6 +41,9 @@ final class JobWorker {
     private final Runnable releaseSlot;
     private final JobControl control = new JobControl();
     private final TraceBuffer buffer = new TraceBuffer();
+    private volatile TraceSpool spool = TraceSpool.none();
+    /** The final state was delivered or refused for good: the journal entry and the spool can go. */
+    private volatile boolean settled;
     private volatile boolean interruptedByShutdown;
     private volatile Thread thread;
     private volatile String hostId;
@@ -92,8 +95,9 @@ final class JobWorker {
                 return;
             }
             confirmed = true;
+            spool = TraceSpool.create(engine.journal().file(), runner.name(), job.id());
             engine.journal().jobStarted(new Journal.JobEntry(runner.name(), runner.url(), job.id(), job.token(),
-                    engine.clock().instant()));
+                    engine.clock().instant(), spool.name(), null));
             engine.listener().jobAcquired(runner.name(), job.id());
             LOG.info("runner {}: job {} ({}) started", runner.name(), job.id(),
                     job.jobInfo() == null ? "?" : job.jobInfo().name());
@@ -101,16 +105,29 @@ final class JobWorker {
         } catch (CoordinatorException e) {
             LOG.warn("runner {}: job {}: the coordinator failed: {}", runner.name(), job.id(), e.getMessage());
             engine.listener().coordinatorError(runner.name(), "update_job");
+            if (confirmed && !settled && !finalStateJournaled()) {
+                outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.toString());
+                report(outcome, "\n\u001b[31;1mERROR: Job failed (system failure): the coordinator failed: "
+                        + e.getClass().getSimpleName() + "\u001b[0;m\n");
+            }
         } catch (RuntimeException | Error e) {
             LOG.error("runner {}: job {} failed inside the runner", runner.name(), job.id(), e);
-            if (confirmed) {
+            if (confirmed && !settled && !finalStateJournaled()) {
                 outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, e.toString());
                 report(outcome, "\n\u001b[31;1mERROR: Job failed (system failure): " + e.getClass().getSimpleName()
                         + "\u001b[0;m\n");
             }
         } finally {
             if (confirmed) {
-                engine.journal().jobEnded(runner.name(), job.id());
+                if (settled) {
+                    spool.delete();
+                    engine.journal().jobEnded(runner.name(), job.id());
+                } else {
+                    // the final state (or its absence) stays journaled: the next start sends it, or fails the job
+                    spool.close();
+                    LOG.warn("runner {}: job {}: its final state is not settled; it stays in the journal for the"
+                            + " next start", runner.name(), job.id());
+                }
                 if (outcome != null) {
                     engine.listener().jobFinished(runner.name(), job.id(), outcome,
                             Duration.ofNanos(System.nanoTime() - started));
@@ -121,13 +138,24 @@ final class JobWorker {
         }
     }
 
+    /** A decided final state is never replaced by another one. */
+    private boolean finalStateJournaled() {
+        Journal.JobEntry entry = engine.journal().job(runner.name(), job.id());
+        return entry != null && entry.finalState() != null;
+    }
+
     private JobOutcome execute(boolean cancelAtOnce) {
         JobPlans.Result planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
         JobPlan plan = withServerCa(planned.plan());
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
         secrets.add(job.token());
-        JobTrace trace = JobTrace.builder().sink(buffer).secrets(secrets)
+        // the spool first, so that the file always holds at least what the coordinator got
+        TraceSink sink = (bytes, from, length) -> {
+            spool.append(bytes, from, length);
+            buffer.append(bytes, from, length);
+        };
+        JobTrace trace = JobTrace.builder().sink(sink).secrets(secrets)
                 .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
                 .clock(engine.clock()).build();
         trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
@@ -233,7 +261,12 @@ final class JobWorker {
         FailureReason reason = state == JobState.SUCCESS ? null
                 : reason(outcome).forCoordinator(job.features().failureReasons());
         Integer exitCode = outcome.failure() == JobOutcome.FailureKind.SCRIPT_FAILURE ? outcome.exitCode() : null;
+        // journaled before it is sent: after a crash from here on, the next start sends this very update
+        spool.force();
+        engine.journal().jobFinalState(runner.name(), job.id(), Journal.FinalState.of(state, reason, exitCode,
+                buffer.checksum(), buffer.size(), engine.clock().instant()));
         FinalUpdateResult result = uploader.complete(state, reason, exitCode);
+        settled = result.outcome() != FinalUpdateResult.Outcome.GAVE_UP;
         switch (result.outcome()) {
             case DELIVERED -> LOG.debug("runner {}: job {}: final state {} delivered ({} attempts)", runner.name(),
                     job.id(), state.wireName(), result.attempts());
@@ -253,7 +286,9 @@ final class JobWorker {
 
     private void report(JobOutcome outcome, String line) {
         try {
-            buffer.append(line);
+            byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            spool.append(bytes, 0, bytes.length);
+            buffer.append(bytes);
             finish(new TraceUploader(client, job.id(), job.token(), buffer), outcome);
         } catch (RuntimeException e) {
             LOG.warn("runner {}: job {}: reporting the failure failed: {}", runner.name(), job.id(), e.toString());
