@@ -104,17 +104,32 @@ class SecretsEverywhereIT {
 
         // the journal while the job runs, the metrics once it ran
         List<String> journals = new ArrayList<>();
+        StringBuilder spooled = new StringBuilder();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < until && gitlab.job(job.id()).state() != JobState.SUCCESS
                 && gitlab.job(job.id()).state() != JobState.FAILED) {
             if (Files.exists(journal)) {
                 journals.add(Files.readString(journal));
             }
+            // the trace spooled beside the journal for crash recovery: masked like the trace itself
+            Path spools = dir.resolve("traces");
+            if (Files.isDirectory(spools)) {
+                try (var files = Files.list(spools)) {
+                    for (Path spool : files.toList()) {
+                        try {
+                            spooled.append(Files.readString(spool, StandardCharsets.ISO_8859_1));
+                        } catch (IOException gone) {
+                            // delivered and deleted meanwhile
+                        }
+                    }
+                }
+            }
             Thread.sleep(200);
         }
         JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(30));
         assertThat(view.state()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
         assertThat(journals).as("the journal was read while the job ran").isNotEmpty();
+        assertThat(spooled).as("the trace spool was read while the job ran").isNotEmpty();
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
@@ -146,6 +161,7 @@ class SecretsEverywhereIT {
         outputs.put("trace", trace);
         outputs.put("metrics", metrics);
         outputs.put("list", listed);
+        outputs.put("trace spool", spooled.toString());
         outputs.put("config dump", Files.readString(config).replace(TOKEN, "")); // the config holds the token itself
         for (Map.Entry<String, String> output : outputs.entrySet()) {
             for (Map.Entry<String, String> secret : secrets.entrySet()) {
