@@ -214,7 +214,8 @@ class PayloadFixturesTest {
             assertThat(job.image()).as(as + "image").isNull();
         } else {
             assertThat(job.image().name()).as(as + "image.name").isEqualTo(image.get("name").asText());
-            assertThat(job.image().entrypoint()).as(as + "image.entrypoint").isEqualTo(strings(image.get("entrypoint")));
+            assertThat(job.image().entrypoint()).as(as + "image.entrypoint")
+                    .isEqualTo(strings(image.get("entrypoint")));
             assertThat(job.image().pullPolicy()).as(as + "image.pull_policy")
                     .isEqualTo(strings(image.get("pull_policy")));
             assertPorts(as + "image.ports", image.get("ports"), job.image().ports());
@@ -228,7 +229,8 @@ class PayloadFixturesTest {
             assertThat(read.name()).as(at + "name").isEqualTo(s.get("name").asText());
             assertThat(read.entrypoint()).as(at + "entrypoint").isEqualTo(strings(s.get("entrypoint")));
             assertThat(read.command()).as(at + "command").isEqualTo(strings(s.get("command")));
-            assertThat(read.alias()).as(at + "alias").isEqualTo(s.get("alias").isNull() ? null : s.get("alias").asText());
+            assertThat(read.alias()).as(at + "alias")
+                    .isEqualTo(s.get("alias").isNull() ? null : s.get("alias").asText());
             assertThat(read.pullPolicy()).as(at + "pull_policy").isEqualTo(strings(s.get("pull_policy")));
             assertPorts(at + "ports", s.get("ports"), read.ports());
             assertDocker(at + "executor_opts", s.get("executor_opts"), read.executorOpts());
@@ -294,7 +296,8 @@ class PayloadFixturesTest {
         for (int i = 0; i < read.size(); i++) {
             JsonNode p = ports.get(i);
             assertThat(read.get(i)).as(as + "[" + i + "]")
-                    .isEqualTo(new PortSpec(p.get("number").asInt(), p.get("protocol").asText(), p.get("name").asText()));
+                    .isEqualTo(new PortSpec(p.get("number").asInt(), p.get("protocol").asText(),
+                            p.get("name").asText()));
         }
     }
 
@@ -304,7 +307,8 @@ class PayloadFixturesTest {
             assertThat(read == null || read.docker() == null).as(as + ".docker").isTrue();
             return;
         }
-        assertThat(read.docker().platform()).as(as + ".docker.platform").isEqualTo(docker.path("platform").asText(null));
+        assertThat(read.docker().platform()).as(as + ".docker.platform")
+                .isEqualTo(docker.path("platform").asText(null));
         assertThat(read.docker().user()).as(as + ".docker.user").isEqualTo(docker.path("user").asText(null));
     }
 
