@@ -159,7 +159,7 @@ public final class JobPlans {
                 afterScriptTimeout = GoDuration.parse(configured);
             } catch (IllegalArgumentException e) {
                 warnings.add("WARNING: RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
-                        + DEFAULT_AFTER_SCRIPT_TIMEOUT.toMinutes() + "m");
+                        + Durations.human(DEFAULT_AFTER_SCRIPT_TIMEOUT));
             }
         }
 
