@@ -75,7 +75,9 @@ public final class JobPlans {
 
     /**
      * A payload the runner refuses to run. {@link #problems()} has one line per problem, naming the field and what is
-     * wrong with it, never a variable's value or a credential: fit for the job's log.
+     * wrong with it. A line never holds a variable's value, the repository URL or a credential as sent, but it may
+     * quote a name after variable expansion (an image named {@code $REGISTRY/x;y}): write the lines, and the message
+     * that joins them, only through the job's masked trace, not to the runner's log.
      */
     public static final class InvalidJobException extends RunnerSpiException {
         private final List<String> problems;

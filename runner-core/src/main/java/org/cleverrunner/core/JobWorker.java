@@ -200,7 +200,9 @@ final class JobWorker {
         trace.line("\u001b[31;1mERROR: Job failed (system failure): the job's payload is invalid, nothing was run"
                 + "\u001b[0;m");
         trace.close();
-        LOG.warn("runner {}: job {} refused: {}", runner.name(), job.id(), invalid.getMessage());
+        // the problems may quote expanded values (a masked variable in an image name): only the job's log has them
+        LOG.warn("runner {}: job {} refused: its payload has {} problem(s), listed in the job's log", runner.name(),
+                job.id(), invalid.problems().size());
         JobOutcome outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null,
                 "invalid payload");
         finish(new TraceUploader(client, job.id(), job.token(), buffer), outcome);

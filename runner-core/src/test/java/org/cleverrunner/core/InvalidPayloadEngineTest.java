@@ -49,7 +49,9 @@ class InvalidPayloadEngineTest {
     @Test
     void anInvalidPayloadFailsBeforeAnythingRunsAndTheNextJobStillSucceeds() {
         JobHandle invalid = gitlab.enqueue(Jobs.job("empty").script()
-                .maskedVariable("A=B", "masked-value-never-shown").image("alpine;reboot"));
+                .maskedVariable("A=B", "masked-value-never-shown").image("alpine;reboot")
+                .maskedVariable("REGISTRY_PASSWORD", "hunter2-in-an-image-name")
+                .service("registry.local/$REGISTRY_PASSWORD|x"));
         JobHandle fine = gitlab.enqueue(Jobs.job("fine").script("echo still working"));
         engine.start();
 
@@ -59,7 +61,8 @@ class InvalidPayloadEngineTest {
         assertThat(view.failureReason()).isEqualTo("runner_system_failure");
         assertThat(log).contains("ERROR: the 'script' step has no lines", "variable 'A=B' has an invalid key",
                 "image name 'alpine;reboot' is not a valid image reference", "nothing was run")
-                .doesNotContain("masked-value-never-shown");
+                .contains("services[0] name 'registry.local/[MASKED]|x'")
+                .doesNotContain("masked-value-never-shown", "hunter2-in-an-image-name");
         assertThat(view.reportedChecksum()).isEqualTo(view.traceChecksum());
         assertThat(backends.plans).doesNotContainKey(invalid.id());
 
