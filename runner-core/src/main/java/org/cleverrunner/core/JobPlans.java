@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.cleverrunner.coordinator.payload.ArtifactSpec;
 import org.cleverrunner.coordinator.payload.CacheSpec;
 import org.cleverrunner.coordinator.payload.ExecutorOptions;
@@ -19,7 +20,9 @@ import org.cleverrunner.coordinator.payload.JobStep;
 import org.cleverrunner.coordinator.payload.JobVariable;
 import org.cleverrunner.coordinator.payload.RegistryCredential;
 import org.cleverrunner.core.internal.GoDuration;
+import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.RunnerSpiException;
 import org.cleverrunner.spi.Secret;
 
 /**
@@ -27,8 +30,20 @@ import org.cleverrunner.spi.Secret;
  * on its side: variable expansion ({@link Variables#expand}) of non-raw variable values, image and service names,
  * service variables, cache keys and paths, artifact names and paths; the job and after_script timeouts; defaults.
  *
- * <p>Problems that do not stop the job (an invalid variable key, an unparsable {@code RUNNER_AFTER_SCRIPT_TIMEOUT},
- * no image) come back as {@link Result#warnings()}, one line each, free of variable values, for the job's log.
+ * <p>Problems that do not stop the job (a variable key GitLab allows but no shell does, an unparsable
+ * {@code RUNNER_AFTER_SCRIPT_TIMEOUT}, no image) come back as {@link Result#warnings()}, one line each, free of
+ * variable values, for the job's log. A payload that cannot run as sent (no script, a negative timeout, a name or URL
+ * that no Docker Engine, git or shell could take safely, a variable too large for the environment) is refused
+ * with an {@link InvalidJobException} listing every problem, before any host or container exists.
+ *
+ * <h2>Limits of the environment</h2>
+ * Variables that are not file variables reach the job's containers as environment strings {@code KEY=value}, which
+ * Linux copies at each {@code execve}: one string may hold at most {@value #MAX_VARIABLE_BYTES} bytes with its
+ * terminating NUL (the kernel's {@code MAX_ARG_STRLEN}, 32 pages), and all of them with the command line at most
+ * {@code ARG_MAX}, a quarter of the stack limit (2 MiB with the usual 8 MiB). The engine refuses a job whose
+ * variable strings, counted with their NUL and their 8-byte pointer, exceed {@value #MAX_ENVIRONMENT_BYTES} bytes in
+ * all, leaving the rest of ARG_MAX to the executor's own variables and the commands the job runs. Beyond these limits
+ * the kernel fails with E2BIG ("argument list too long"); a file variable has no such limit.
  */
 public final class JobPlans {
 
@@ -38,7 +53,43 @@ public final class JobPlans {
     /** GitLab Runner's default after_script timeout. */
     public static final Duration DEFAULT_AFTER_SCRIPT_TIMEOUT = Duration.ofMinutes(5);
 
+    /** The largest environment string {@code KEY=value} with its NUL: the kernel's MAX_ARG_STRLEN (128 KiB). */
+    public static final int MAX_VARIABLE_BYTES = 128 * 1024;
+
+    /** The most the job's variables may take in a container's environment, with NULs and pointers (1 MiB). */
+    public static final int MAX_ENVIRONMENT_BYTES = 1024 * 1024;
+
+    private static final Pattern GITLAB_KEY = Pattern.compile("[A-Za-z0-9_]+");
+    private static final Pattern IMAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,511}");
+    private static final Pattern HOST_NAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
+    private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+    private static final Pattern GIT_SHA = Pattern.compile("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}");
+    private static final Pattern HG_NODE = Pattern.compile("[0-9a-fA-F]{40}");
+    private static final Pattern URL_SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", Pattern.DOTALL);
+    private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?");
+    private static final Pattern PLATFORM = Pattern.compile("[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?");
+    private static final List<String> PULL_POLICIES = List.of("always", "if-not-present", "never");
+
     private JobPlans() {
+    }
+
+    /**
+     * A payload the runner refuses to run. {@link #problems()} has one line per problem, naming the field and what is
+     * wrong with it. A line never holds a variable's value, the repository URL or a credential as sent, but it may
+     * quote a name after variable expansion (an image named {@code $REGISTRY/x;y}): write the lines, and the message
+     * that joins them, only through the job's masked trace, not to the runner's log.
+     */
+    public static final class InvalidJobException extends RunnerSpiException {
+        private final List<String> problems;
+
+        InvalidJobException(long jobId, List<String> problems) {
+            super("job " + jobId + " cannot run: " + String.join("; ", problems));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
     }
 
     /** A plan, and the warnings to print at the top of the job's log. */
@@ -57,17 +108,24 @@ public final class JobPlans {
     /**
      * @param runnerId the runner's short id, for names and labels
      * @param defaultImage the image for jobs that name none (the runner's configured image)
+     * @throws InvalidJobException if the payload cannot run as sent, with every problem found
      */
     public static Result fromPayload(JobPayload job, String runnerId, String defaultImage) {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(runnerId, "runnerId");
         Objects.requireNonNull(defaultImage, "defaultImage");
         List<String> warnings = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
 
         // Variables: valid keys only; later definitions win when values are looked up.
         List<JobVariable> valid = new ArrayList<>();
         Map<String, String> raw = new HashMap<>();
         for (JobVariable variable : job.variables()) {
+            if (variable.key() == null || !GITLAB_KEY.matcher(variable.key()).matches()) {
+                problems.add("variable " + printableKey(variable.key()) + " has an invalid key: GitLab keys are"
+                        + " letters, digits and '_' only");
+                continue;
+            }
             if (!Variables.isValidKey(variable.key())) {
                 warnings.add("WARNING: variable " + printableKey(variable.key())
                         + " was dropped: a key must match [A-Za-z_][A-Za-z0-9_]*");
@@ -103,7 +161,7 @@ public final class JobPlans {
                 afterScriptTimeout = GoDuration.parse(configured);
             } catch (IllegalArgumentException e) {
                 warnings.add("WARNING: RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
-                        + DEFAULT_AFTER_SCRIPT_TIMEOUT.toMinutes() + "m");
+                        + Durations.human(DEFAULT_AFTER_SCRIPT_TIMEOUT));
             }
         }
 
@@ -133,6 +191,36 @@ public final class JobPlans {
             }
         }
 
+        checkSteps(job, problems);
+        checkTimeout(job, problems);
+        checkNames(job, problems);
+        checkEnvironment("the job's", variables, 0, problems);
+        checkImage("image", image, job.image() == null ? List.of() : job.image().pullPolicy(), problems);
+        long jobEnvironment = environmentBytes(variables);
+        for (int i = 0; i < services.size(); i++) {
+            JobPlan.ServiceSpec service = services.get(i);
+            String where = "services[" + i + "]";
+            if (service.image() == null || service.image().isBlank()) {
+                problems.add(where + " has no name (its image)");
+            } else {
+                checkImage(where, JobPlan.ImageSpec.of(service.image()), service.pullPolicy(), problems);
+            }
+            for (String alias : service.aliases()) {
+                if (!HOST_NAME.matcher(alias).matches()) {
+                    problems.add(where + " alias " + quote(alias) + " is not a valid host name (letters, digits,"
+                            + " '-', '_' and '.', at most 63)");
+                }
+            }
+            checkEnvironment(where + "'s", service.variables(), jobEnvironment, problems);
+        }
+        checkSources(job.gitInfo(), problems);
+        for (int i = 0; i < caches.size(); i++) {
+            checkCacheKey("cache[" + i + "]", caches.get(i).key(), problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidJobException(job.id(), problems);
+        }
+
         JobPlan plan = new JobPlan(runnerId, job.id(), jobName, projectPath, image, services, variables,
                 sources(job.gitInfo()), step(job, JobStep.SCRIPT), step(job, JobStep.AFTER_SCRIPT),
                 Duration.ofSeconds(job.timeoutSeconds()), afterScriptTimeout, caches, artifacts, dependencies, auths);
@@ -159,11 +247,13 @@ public final class JobPlans {
         Map<String, String> values = new HashMap<>(jobValues);
         List<JobPlan.Variable> own = new ArrayList<>();
         for (JobService.ServiceVariable variable : service.variables()) {
+            String key = variable.key() == null ? "" : variable.key(); // an empty key is refused by checkEnvironment
             String value = Variables.expand(variable.value() == null ? "" : variable.value(), values);
-            own.add(JobPlan.Variable.of(variable.key(), value));
-            values.put(variable.key(), value);
+            own.add(JobPlan.Variable.of(key, value));
+            values.put(key, value);
         }
-        return new JobPlan.ServiceSpec(Variables.expand(service.name(), jobValues), service.aliases(),
+        String name = service.name() == null ? "" : Variables.expand(service.name(), jobValues);
+        return new JobPlan.ServiceSpec(name, service.aliases(),
                 service.entrypoint(), service.command(), own, service.pullPolicy());
     }
 
@@ -194,6 +284,224 @@ public final class JobPlans {
         return out;
     }
 
+    private static void checkSteps(JobPayload job, List<String> problems) {
+        if (job.steps().isEmpty()) {
+            problems.add("the payload has no steps: there is no script to run");
+            return;
+        }
+        JobStep script = null;
+        for (JobStep step : job.steps()) {
+            if (JobStep.SCRIPT.equals(step.name()) && script == null) {
+                script = step;
+            }
+            if (step.timeout() < 0) {
+                problems.add("step " + quote(step.name()) + " has a negative timeout ("
+                        + Durations.human(Duration.ofSeconds(step.timeout())) + ")");
+            }
+        }
+        if (script == null) {
+            problems.add("the payload has no 'script' step: there is no script to run");
+        } else if (script.script().isEmpty()) {
+            problems.add("the 'script' step has no lines (null or empty): there is no script to run");
+        }
+    }
+
+    private static void checkTimeout(JobPayload job, List<String> problems) {
+        if (job.runnerInfo() != null && job.runnerInfo().timeout() < 0) {
+            problems.add("the job's timeout (runner_info.timeout) is "
+                    + Durations.human(Duration.ofSeconds(job.runnerInfo().timeout())) + ": it must be positive");
+        }
+    }
+
+    private static void checkNames(JobPayload job, List<String> problems) {
+        if (job.jobInfo() == null) {
+            return;
+        }
+        if (hasControl(job.jobInfo().name())) {
+            problems.add("the job's name (job_info.name) " + quote(job.jobInfo().name())
+                    + " holds control characters");
+        }
+        if (hasControl(job.jobInfo().stage())) {
+            problems.add("the job's stage (job_info.stage) " + quote(job.jobInfo().stage())
+                    + " holds control characters");
+        }
+        String path = job.jobInfo().projectFullPath();
+        if (path != null) {
+            boolean valid = !path.isEmpty() && path.length() <= 1024;
+            for (String segment : path.split("/", -1)) {
+                valid &= PATH_SEGMENT.matcher(segment).matches() && !segment.equals("..");
+            }
+            if (!valid) {
+                problems.add("the project path (job_info.project_full_path) " + quote(path) + " is not a GitLab"
+                        + " path: segments of letters, digits, '_', '-' and '.', not starting with '.' or '-'");
+            }
+        }
+    }
+
+    /** Non-file variables go to the environment: no NUL, each string and their total within the kernel's limits. */
+    private static void checkEnvironment(String whose, List<JobPlan.Variable> variables, long alreadyUsed,
+            List<String> problems) {
+        for (JobPlan.Variable variable : variables) {
+            if (!GITLAB_KEY.matcher(variable.key()).matches()) {
+                problems.add(whose + " variable " + printableKey(variable.key()) + " has an invalid key: GitLab"
+                        + " keys are letters, digits and '_' only");
+                continue;
+            }
+            if (variable.file()) {
+                continue;
+            }
+            if (variable.value().indexOf('\0') >= 0) {
+                problems.add(whose + " variable " + variable.key() + " holds a NUL character, which no environment"
+                        + " can carry; make it a file variable");
+            }
+            long bytes = entryBytes(variable);
+            if (bytes > MAX_VARIABLE_BYTES) {
+                problems.add(whose + " variable " + variable.key() + " is " + size(bytes - variable.key().length() - 2)
+                        + ": a variable in the environment is limited to " + size(MAX_VARIABLE_BYTES)
+                        + " (the kernel's MAX_ARG_STRLEN, for KEY=value); make it a file variable (type File)");
+            }
+        }
+        long total = alreadyUsed + environmentBytes(variables);
+        if (total > MAX_ENVIRONMENT_BYTES) {
+            problems.add(whose + " " + variables.size() + " variables take " + size(total) + " of environment: the"
+                    + " total is limited to " + size(MAX_ENVIRONMENT_BYTES) + " (within the kernel's ARG_MAX);"
+                    + " make the large ones file variables (type File)");
+        }
+    }
+
+    private static long environmentBytes(List<JobPlan.Variable> variables) {
+        Map<String, Long> last = new HashMap<>();
+        for (JobPlan.Variable variable : variables) {
+            if (!variable.file()) {
+                last.put(variable.key(), entryBytes(variable) + 8);
+            }
+        }
+        return last.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** {@code KEY=value} and its NUL, in UTF-8. */
+    private static long entryBytes(JobPlan.Variable variable) {
+        return utf8Length(variable.key()) + 1 + utf8Length(variable.value()) + 1;
+    }
+
+    private static void checkImage(String where, JobPlan.ImageSpec image, List<String> pullPolicy,
+            List<String> problems) {
+        String name = image.name();
+        if (!IMAGE_NAME.matcher(name).matches() || name.contains("..")) {
+            problems.add(where + " name " + quote(name) + " is not a valid image reference (letters, digits and"
+                    + " . _ - / : @, starting with a letter or digit)");
+        }
+        for (String policy : pullPolicy) {
+            if (!PULL_POLICIES.contains(policy)) {
+                problems.add(where + " pull_policy " + quote(policy) + " is not one of "
+                        + String.join(", ", PULL_POLICIES));
+            }
+        }
+        if (image.user() != null && !USER.matcher(image.user()).matches()) {
+            problems.add(where + " executor_opts.docker.user " + quote(image.user()) + " is not a user[:group]");
+        }
+        if (image.platform() != null && !PLATFORM.matcher(image.platform()).matches()) {
+            problems.add(where + " executor_opts.docker.platform " + quote(image.platform())
+                    + " is not os/arch[/variant]");
+        }
+    }
+
+    private static void checkSources(GitInfo git, List<String> problems) {
+        if (git == null || git.repoUrl() == null) {
+            return;
+        }
+        String vcs = git.repoType() == null || git.repoType().isBlank() ? "git" : git.repoType();
+        if (!vcs.equals("git") && !vcs.equals("hg")) {
+            problems.add("git_info.repo_type " + quote(git.repoType()) + " is neither git nor hg");
+        }
+        // the URL carries the job token: only its scheme is ever shown
+        var scheme = URL_SCHEME.matcher(git.repoUrl());
+        String shown = scheme.matches() ? scheme.group(1).toLowerCase(Locale.ROOT) : "";
+        if (!shown.equals("http") && !shown.equals("https")) {
+            problems.add("the repository URL (git_info.repo_url) must be http or https, not "
+                    + (shown.isEmpty() ? "a URL without a scheme" : quote(shown)));
+        } else if (hasControl(git.repoUrl()) || git.repoUrl().chars().anyMatch(Character::isWhitespace)) {
+            problems.add("the repository URL (git_info.repo_url) holds spaces or control characters");
+        } else {
+            try {
+                if (new java.net.URI(git.repoUrl()).getHost() == null) {
+                    problems.add("the repository URL (git_info.repo_url) has no host");
+                }
+            } catch (java.net.URISyntaxException e) {
+                problems.add("the repository URL (git_info.repo_url) is not a valid URL");
+            }
+        }
+        String revision = git.revision();
+        boolean hg = vcs.equals("hg");
+        if (revision == null || !(hg ? HG_NODE : GIT_SHA).matcher(revision).matches()) {
+            problems.add((hg ? "git_info.hgsha" : "git_info.sha") + " " + quote(revision) + " is not a full "
+                    + (hg ? "Mercurial changeset id (40 hex digits)" : "commit id (40 or 64 hex digits)"));
+        }
+        if (git.ref() != null && (git.ref().startsWith("-") || hasControl(git.ref()))) {
+            problems.add("git_info.ref " + quote(git.ref()) + " must not start with '-' or hold control characters");
+        }
+        for (String refspec : git.refspecs()) {
+            if (refspec.isEmpty() || refspec.startsWith("-") || hasControl(refspec)
+                    || refspec.chars().anyMatch(Character::isWhitespace)) {
+                problems.add("git_info.refspecs: " + quote(refspec) + " must not be empty, start with '-' or hold"
+                        + " spaces or control characters");
+            }
+        }
+        if (git.depth() < 0) {
+            problems.add("git_info.depth is " + git.depth() + ": it must be 0 (full history) or more");
+        }
+    }
+
+    private static void checkCacheKey(String where, String key, List<String> problems) {
+        if (key == null) {
+            return;
+        }
+        boolean dots = false;
+        for (String segment : key.split("/", -1)) {
+            dots |= segment.equals("..") || segment.equals(".");
+        }
+        if (dots || hasControl(key)) {
+            problems.add(where + " key " + quote(key) + " must not hold '.' or '..' segments or control characters");
+        }
+    }
+
+    private static boolean hasControl(String text) {
+        return text != null && text.chars().anyMatch(Character::isISOControl);
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /** {@code 1 MiB (1048576 bytes)}, {@code 128 KiB (131072 bytes)}, {@code 900 bytes}. */
+    private static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " bytes";
+        }
+        String unit = bytes >= 1024 * 1024 ? String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0)
+                : String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        return unit.replace(".0 ", " ") + " (" + bytes + " bytes)";
+    }
+
+    /** A payload string as a problem shows it: quoted, control characters escaped, cut when long. */
+    private static String quote(String text) {
+        return text == null ? "(none)" : printableKey(text);
+    }
+
     /** A key as the warning shows it: quoted, control characters escaped, cut when long. */
     private static String printableKey(String key) {
         if (key == null) {
@@ -202,7 +510,7 @@ public final class JobPlans {
         StringBuilder out = new StringBuilder("'");
         for (int i = 0; i < key.length() && i < 64; i++) {
             char c = key.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return out.append(key.length() > 64 ? "…'" : "'").toString();
     }

@@ -145,7 +145,12 @@ final class JobWorker {
     }
 
     private JobOutcome execute(boolean cancelAtOnce) {
-        JobPlans.Result planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
+        JobPlans.Result planned;
+        try {
+            planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
+        } catch (JobPlans.InvalidJobException e) {
+            return refuse(e);
+        }
         JobPlan plan = withServerCa(planned.plan());
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
@@ -208,6 +213,27 @@ final class JobWorker {
         finish(uploader, outcome);
         LOG.info("runner {}: job {} finished: {}{}", runner.name(), job.id(), outcome.status(),
                 outcome.failure() == null ? "" : " (" + outcome.failure() + ")");
+        return outcome;
+    }
+
+    /** A payload that cannot run: its problems in the log, then a failure, before any host is asked for. */
+    private JobOutcome refuse(JobPlans.InvalidJobException invalid) {
+        JobTrace trace = JobTrace.builder().sink(buffer).secret(job.token())
+                .secrets(job.variables().stream().filter(v -> v.masked() && !v.value().isEmpty())
+                        .map(v -> v.value()).toList())
+                .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
+                .clock(engine.clock()).build();
+        trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
+        invalid.problems().forEach(problem -> trace.line("\u001b[31;1mERROR: " + problem + "\u001b[0;m"));
+        trace.line("\u001b[31;1mERROR: Job failed (system failure): the job's payload is invalid, nothing was run"
+                + "\u001b[0;m");
+        trace.close();
+        // the problems may quote expanded values (a masked variable in an image name): only the job's log has them
+        LOG.warn("runner {}: job {} refused: its payload has {} problem(s), listed in the job's log", runner.name(),
+                job.id(), invalid.problems().size());
+        JobOutcome outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null,
+                "invalid payload");
+        finish(new TraceUploader(client, job.id(), job.token(), buffer), outcome);
         return outcome;
     }
 

@@ -36,7 +36,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
-import org.cleverrunner.coordinator.payload.JobDependency;
 import org.cleverrunner.coordinator.payload.JobPayload;
 import org.cleverrunner.coordinator.payload.PayloadJson;
 import org.cleverrunner.testkit.internal.CapturingInputStream;
@@ -306,9 +305,9 @@ public final class FakeCoordinator implements AutoCloseable {
             do {
                 token = Tokens.random("glcbt-", 24);
             } while (jobsByToken.containsKey(token));
-            JobPayload payload = builder.build(id, token, serverUrl, nextPipelineId++);
+            ObjectNode json = builder.build(id, token, serverUrl, nextPipelineId++, Instant.now());
             Integer perJob = builder.archiveFinalUpdatesOverride();
-            Job job = new Job(id, token, builder.name(), builder.tagSet(), builder.dependencyHandles(), payload,
+            Job job = new Job(id, token, builder.name(), builder.tagSet(), builder.dependencyHandles(), json,
                     perJob != null ? perJob : archiveFinalUpdates);
             jobs.put(id, job);
             jobsByToken.put(token, job);
@@ -614,7 +613,8 @@ public final class FakeCoordinator implements AutoCloseable {
                     job.runner = runner;
                     queueVersion++;
                     changed.signalAll();
-                    payload = serialize(withDependencies(job));
+                    payload = serialize(JobBuilder.withDependencies(job.json, job.token, job.dependencies,
+                            handle -> jobs.containsKey(handle.id()) ? jobs.get(handle.id()).archive() : null));
                     break;
                 }
                 long remaining = deadline - System.nanoTime();
@@ -646,26 +646,13 @@ public final class FakeCoordinator implements AutoCloseable {
         return null;
     }
 
-    private JobPayload withDependencies(Job job) {
-        JobPayload p = job.payload;
-        if (p.dependencies().isEmpty()) {
-            return p;
+    /** The tree as Rails renders it, written by a plain mapper: no client record or naming strategy on the way. */
+    private static byte[] serialize(ObjectNode payload) {
+        try {
+            return JSON.writeValueAsBytes(payload);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        List<JobDependency> deps = new ArrayList<>();
-        for (JobHandle handle : job.dependencies) {
-            Job dep = jobs.get(handle.id());
-            StoredArtifact archive = dep == null ? null : dep.archive();
-            deps.add(new JobDependency(handle.id(), handle.name(), job.token,
-                    archive == null ? null : new JobDependency.ArtifactsFile(archive.filename(), archive.size())));
-        }
-        return new JobPayload(p.id(), p.token(), p.allowGitFetch(), p.jobInfo(), p.gitInfo(), p.runnerInfo(),
-                p.variables(), p.steps(), p.hooks(), p.image(), p.services(), p.artifacts(), p.cache(),
-                p.credentials(), deps, p.features());
-    }
-
-    /** PayloadJson output: the same shapes Rails sends ({@code file}/{@code raw} omitted when false). */
-    private static byte[] serialize(JobPayload payload) {
-        return PayloadJson.writeJob(payload);
     }
 
     /** The job addressed by the path if the token is its own; otherwise answers 404 or 403 and returns null. */
@@ -1275,7 +1262,9 @@ public final class FakeCoordinator implements AutoCloseable {
         final String name;
         final Set<String> tags;
         final List<JobHandle> dependencies;
-        final JobPayload payload;
+        final ObjectNode json;
+        private JobPayload parsed;
+        private boolean parsedOnce;
         final List<StoredArtifact> artifacts = new ArrayList<>();
         JobState state = JobState.PENDING;
         RunnerHandle runner;
@@ -1287,14 +1276,14 @@ public final class FakeCoordinator implements AutoCloseable {
         String reportedChecksum;
         Long reportedBytesize;
 
-        Job(long id, String token, String name, Set<String> tags, List<JobHandle> dependencies, JobPayload payload,
+        Job(long id, String token, String name, Set<String> tags, List<JobHandle> dependencies, ObjectNode json,
             int archiveRemaining) {
             this.id = id;
             this.token = token;
             this.name = name;
             this.tags = tags;
             this.dependencies = dependencies;
-            this.payload = payload;
+            this.json = json;
             this.archiveRemaining = archiveRemaining;
         }
 
@@ -1317,7 +1306,20 @@ public final class FakeCoordinator implements AutoCloseable {
 
         JobView view() {
             return new JobView(id, name, state, runner == null ? null : runner.id(), failureReason, exitCode,
-                    reportedChecksum, reportedBytesize, Arrays.copyOf(trace, traceSize), payload);
+                    reportedChecksum, reportedBytesize, Arrays.copyOf(trace, traceSize), payload());
+        }
+
+        /** The payload as the client reads it, or null when the client refuses it (an edited, broken payload). */
+        JobPayload payload() {
+            if (!parsedOnce) {
+                parsedOnce = true;
+                try {
+                    parsed = PayloadJson.parseJob(serialize(json));
+                } catch (RuntimeException e) {
+                    parsed = null;
+                }
+            }
+            return parsed;
         }
     }
 

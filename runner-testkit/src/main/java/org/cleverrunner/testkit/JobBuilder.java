@@ -1,8 +1,13 @@
 package org.cleverrunner.testkit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -11,25 +16,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.cleverrunner.coordinator.payload.ArtifactSpec;
 import org.cleverrunner.coordinator.payload.CacheSpec;
-import org.cleverrunner.coordinator.payload.GitInfo;
-import org.cleverrunner.coordinator.payload.JobDependency;
-import org.cleverrunner.coordinator.payload.JobFeatures;
+import org.cleverrunner.coordinator.payload.ExecutorOptions;
 import org.cleverrunner.coordinator.payload.JobHook;
 import org.cleverrunner.coordinator.payload.JobImage;
-import org.cleverrunner.coordinator.payload.JobInfo;
-import org.cleverrunner.coordinator.payload.JobPayload;
-import org.cleverrunner.coordinator.payload.JobRunnerInfo;
 import org.cleverrunner.coordinator.payload.JobService;
-import org.cleverrunner.coordinator.payload.JobStep;
 import org.cleverrunner.coordinator.payload.JobVariable;
+import org.cleverrunner.coordinator.payload.PortSpec;
 import org.cleverrunner.coordinator.payload.RegistryCredential;
 
 /**
- * A fluent builder of a realistic job payload, shaped the way Rails sends it. The job id, job token and server URL
- * are filled in by {@link FakeCoordinator#enqueue(JobBuilder)}. A builder may be enqueued several times; every
- * enqueue creates a new job.
+ * A fluent builder of a realistic job payload, written the way Rails renders it: a JSON tree with Rails' own field
+ * names (the fixtures under {@code org/cleverrunner/testkit/payloads/} in this artifact show the shapes), never
+ * through the coordinator client's records or mapper. The job id, job token and server URL are filled in by
+ * {@link FakeCoordinator#enqueue(JobBuilder)}. A builder may be enqueued several times; every enqueue creates a new
+ * job. {@link #edit} changes the tree for payloads no GitLab sends.
  */
 public final class JobBuilder {
 
@@ -45,6 +49,7 @@ public final class JobBuilder {
             "runner_interrupted");
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private String stage = "test";
@@ -59,6 +64,7 @@ public final class JobBuilder {
     private final List<RegistryCredential> credentials = new ArrayList<>();
     private final List<JobHook> hooks = new ArrayList<>();
     private final Set<String> tags = new LinkedHashSet<>();
+    private final List<Consumer<ObjectNode>> edits = new ArrayList<>();
     private long timeoutSeconds = 3600;
     private String repoUrl;
     private String sha;
@@ -299,8 +305,24 @@ public final class JobBuilder {
         return archiveFinalUpdates;
     }
 
-    /** Builds the payload; {@code serverUrl} has no trailing slash. */
-    JobPayload build(long id, String token, String serverUrl, long defaultPipelineId) {
+    /**
+     * Edits the payload as the fake will serve it, after everything else is filled in: a tree with Rails' field
+     * names ({@code job_info}, {@code git_info}, {@code steps}…, see the fixtures under
+     * {@code org/cleverrunner/testkit/payloads/}), for payloads no GitLab sends: broken, incomplete or hostile.
+     * Edits run in order at enqueue time; the job id and token are already in the tree.
+     */
+    public JobBuilder edit(Consumer<ObjectNode> edit) {
+        edits.add(Objects.requireNonNull(edit, "edit"));
+        return this;
+    }
+
+    /**
+     * Builds the payload as Rails' {@code API::Entities::Ci::JobRequest::Response} renders it, field by field with
+     * Rails' names, without the client's records or mapper (so a wrong name in the client cannot hide here).
+     * {@code serverUrl} has no trailing slash; {@code startedAt} is {@code CI_JOB_STARTED_AT}. Dependencies are listed
+     * without {@code artifacts_file}, which {@link #withDependencies} adds when the job is handed out.
+     */
+    ObjectNode build(long id, String token, String serverUrl, long defaultPipelineId, Instant startedAt) {
         long pipeline = pipelineId != null ? pipelineId : defaultPipelineId;
         String commit = sha != null ? sha : HexFormat.of().formatHex(randomBytes(20));
         String projectName = projectPath.substring(projectPath.lastIndexOf('/') + 1);
@@ -308,39 +330,83 @@ public final class JobBuilder {
         String plainRepoUrl = repoUrl != null ? repoUrl : serverUrl + "/" + projectPath + ".git";
         String repoWithToken = withCredentials(plainRepoUrl, token);
         URI server = URI.create(serverUrl);
+        int port = server.getPort() >= 0 ? server.getPort() : "https".equals(server.getScheme()) ? 443 : 80;
         String projectUrl = serverUrl + "/" + projectPath;
 
-        List<String> refspecs = new ArrayList<>();
+        ObjectNode job = JSON.createObjectNode();
+        job.put("id", id);
+        job.put("token", token);
+        job.put("allow_git_fetch", true);
+
+        ObjectNode info = job.putObject("job_info");
+        info.put("id", id);
+        info.put("name", name);
+        info.put("stage", stage);
+        info.put("pipeline_id", pipeline);
+        info.put("project_id", projectId);
+        info.put("project_name", projectName);
+        info.put("project_full_path", projectPath);
+        info.put("namespace_id", 1);
+        info.put("root_namespace_id", 1);
+        info.put("organization_id", 1);
+        info.putNull("instance_id");
+        info.putNull("instance_uuid");
+        info.put("user_id", 1);
+        info.putNull("scoped_user_id");
+        info.put("time_in_queue_seconds", 0.5);
+        info.put("project_jobs_running_on_instance_runners_count", "0");
+        info.put("queue_size", 0);
+        info.put("queue_depth", 0);
+
+        ObjectNode git = job.putObject("git_info");
+        git.put("repo_url", repoWithToken);
+        git.put("ref", ref);
+        git.put("sha", commit);
+        git.put("before_sha", beforeSha);
+        git.put("ref_type", refType);
+        ArrayNode specs = git.putArray("refspecs");
         if (this.refspecs != null) {
-            refspecs.addAll(this.refspecs);
+            this.refspecs.forEach(specs::add);
         } else {
-            refspecs.add("+refs/pipelines/" + pipeline + ":refs/pipelines/" + pipeline);
-            refspecs.add("tag".equals(refType)
+            specs.add("+refs/pipelines/" + pipeline + ":refs/pipelines/" + pipeline);
+            specs.add("tag".equals(refType)
                     ? "+refs/tags/" + ref + ":refs/tags/" + ref
                     : "+refs/heads/" + ref + ":refs/remotes/origin/" + ref);
         }
+        git.put("depth", depth);
+        git.put("repo_object_format", "sha1");
+        git.put("protected", false);
+        if (repoType != null) {
+            // Heptapod's additions for Mercurial projects
+            git.put("repo_type", repoType);
+            git.put("hgsha", hgsha);
+        }
 
-        List<JobVariable> vars = new ArrayList<>();
+        ObjectNode runnerInfo = job.putObject("runner_info");
+        runnerInfo.put("timeout", timeoutSeconds);
+        runnerInfo.putNull("runner_session_url");
+
+        ArrayNode vars = job.putArray("variables");
         pub(vars, "CI_PIPELINE_ID", Long.toString(pipeline));
         pub(vars, "CI_PIPELINE_URL", projectUrl + "/-/pipelines/" + pipeline);
         pub(vars, "CI_JOB_ID", Long.toString(id));
         pub(vars, "CI_JOB_URL", projectUrl + "/-/jobs/" + id);
-        vars.add(new JobVariable("CI_JOB_TOKEN", token, false, true, false, false));
-        pub(vars, "CI_JOB_STARTED_AT", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        variable(vars, "CI_JOB_TOKEN", token, false, true, false, false);
+        pub(vars, "CI_JOB_STARTED_AT", startedAt.truncatedTo(ChronoUnit.SECONDS).toString());
         pub(vars, "CI_JOB_NAME", name);
         pub(vars, "CI_JOB_NAME_SLUG", slug(name));
         pub(vars, "CI_JOB_STAGE", stage);
         pub(vars, "CI_JOB_TIMEOUT", Long.toString(timeoutSeconds));
-        vars.add(new JobVariable("CI_REGISTRY_USER", "gitlab-ci-token", true, false, false, false));
-        vars.add(new JobVariable("CI_REGISTRY_PASSWORD", token, false, true, false, false));
-        vars.add(new JobVariable("CI_REPOSITORY_URL", repoWithToken, false, false, false, false));
-        vars.add(new JobVariable("CI_DEPENDENCY_PROXY_USER", "gitlab-ci-token", true, false, false, false));
-        vars.add(new JobVariable("CI_DEPENDENCY_PROXY_PASSWORD", token, false, true, false, false));
+        variable(vars, "CI_REGISTRY_USER", "gitlab-ci-token", true, false, false, false);
+        variable(vars, "CI_REGISTRY_PASSWORD", token, false, true, false, false);
+        variable(vars, "CI_REPOSITORY_URL", repoWithToken, false, false, false, false);
+        variable(vars, "CI_DEPENDENCY_PROXY_USER", "gitlab-ci-token", true, false, false, false);
+        variable(vars, "CI_DEPENDENCY_PROXY_PASSWORD", token, false, true, false, false);
         pub(vars, "CI", "true");
         pub(vars, "GITLAB_CI", "true");
         pub(vars, "CI_SERVER_URL", serverUrl);
         pub(vars, "CI_SERVER_HOST", server.getHost());
-        pub(vars, "CI_SERVER_PORT", Integer.toString(server.getPort()));
+        pub(vars, "CI_SERVER_PORT", Integer.toString(port));
         pub(vars, "CI_SERVER_PROTOCOL", server.getScheme());
         pub(vars, "CI_SERVER_NAME", "GitLab");
         pub(vars, "CI_SERVER_VERSION", "17.0.0");
@@ -369,31 +435,179 @@ public final class JobBuilder {
         pub(vars, "CI_COMMIT_MESSAGE", "Commit for " + name);
         pub(vars, "GITLAB_USER_ID", "1");
         pub(vars, "GITLAB_USER_LOGIN", "root");
-        vars.addAll(variables);
+        for (JobVariable v : variables) {
+            variable(vars, v.key(), v.value(), v.isPublic(), v.masked(), v.file(), v.raw());
+        }
 
-        List<JobStep> steps = new ArrayList<>();
-        steps.add(new JobStep(JobStep.SCRIPT, script, timeoutSeconds, "on_success", false));
+        ArrayNode steps = job.putArray("steps");
+        step(steps, "script", script, timeoutSeconds, "on_success", false);
         if (!afterScript.isEmpty()) {
-            steps.add(new JobStep(JobStep.AFTER_SCRIPT, afterScript, timeoutSeconds, "always", true));
+            step(steps, "after_script", afterScript, timeoutSeconds, "always", true);
+        }
+        if (!hooks.isEmpty()) {
+            // newer GitLab versions (hooks: pre_get_sources_script…)
+            ArrayNode hookArray = job.putArray("hooks");
+            for (JobHook hook : hooks) {
+                ObjectNode h = hookArray.addObject();
+                h.put("name", hook.name());
+                strings(h.putArray("script"), hook.script());
+            }
         }
 
-        List<JobDependency> deps = new ArrayList<>();
+        if (image == null) {
+            job.putNull("image");
+        } else {
+            ObjectNode i = job.putObject("image");
+            imageFields(i, image.name(), image.entrypoint(), image.ports(), image.executorOpts(), image.pullPolicy());
+        }
+        ArrayNode serviceArray = job.putArray("services");
+        for (JobService service : services) {
+            ObjectNode sv = serviceArray.addObject();
+            imageFields(sv, service.name(), service.entrypoint(), service.ports(), service.executorOpts(),
+                    service.pullPolicy());
+            if (service.alias() == null) {
+                sv.putNull("alias");
+            } else {
+                sv.put("alias", service.alias());
+            }
+            if (service.command().isEmpty()) {
+                sv.putNull("command");
+            } else {
+                strings(sv.putArray("command"), service.command());
+            }
+            ArrayNode serviceVars = sv.putArray("variables");
+            for (JobService.ServiceVariable v : service.variables()) {
+                serviceVars.addObject().put("key", v.key()).put("value", v.value());
+            }
+        }
+
+        ArrayNode artifactArray = job.putArray("artifacts");
+        for (ArtifactSpec a : artifacts) {
+            ObjectNode an = artifactArray.addObject();
+            an.put("name", a.name());
+            an.put("untracked", a.untracked());
+            strings(an.putArray("paths"), a.paths());
+            if (!a.exclude().isEmpty()) {
+                strings(an.putArray("exclude"), a.exclude());
+            }
+            an.put("when", a.when());
+            an.put("expire_in", a.expireIn());
+            an.put("artifact_type", a.artifactType());
+            an.put("artifact_format", a.artifactFormat());
+        }
+        ArrayNode cacheArray = job.putArray("cache");
+        for (CacheSpec c : cache) {
+            ObjectNode cn = cacheArray.addObject();
+            cn.put("key", c.key());
+            cn.put("untracked", c.untracked());
+            cn.put("policy", c.policy());
+            strings(cn.putArray("paths"), c.paths());
+            cn.put("when", c.when());
+            strings(cn.putArray("fallback_keys"), c.fallbackKeys());
+        }
+        ArrayNode credentialArray = job.putArray("credentials");
+        for (RegistryCredential c : credentials) {
+            credentialArray.addObject().put("type", c.type()).put("url", c.url()).put("username", c.username())
+                    .put("password", c.password());
+        }
+        ObjectNode features = job.putObject("features");
+        features.put("trace_sections", true);
+        strings(features.putArray("failure_reasons"), RAILS_FAILURE_REASONS);
+        ArrayNode deps = job.putArray("dependencies");
         for (JobHandle dep : dependencies) {
-            deps.add(new JobDependency(dep.id(), dep.name(), token, null));
+            deps.addObject().put("id", dep.id()).put("name", dep.name()).put("token", token);
         }
-
-        return new JobPayload(
-                id, token, true,
-                new JobInfo(id, name, stage, pipeline, projectId, projectName, projectPath, 1L, 1L, 1L, 0.5),
-                new GitInfo(repoWithToken, ref, commit, beforeSha, refType, refspecs, depth, "sha1", false,
-                        repoType == null ? "git" : repoType, hgsha),
-                new JobRunnerInfo(timeoutSeconds, null),
-                vars, steps, hooks, image, services, artifacts, cache, credentials, deps,
-                new JobFeatures(true, RAILS_FAILURE_REASONS, List.of()));
+        for (Consumer<ObjectNode> edit : edits) {
+            edit.accept(job);
+        }
+        return job;
     }
 
-    private static void pub(List<JobVariable> vars, String key, String value) {
-        vars.add(new JobVariable(key, value, true, false, false, false));
+    /**
+     * A copy of {@code payload} whose {@code dependencies} list {@code handles} with the running job's token and, for
+     * those that have an archive artifact, its {@code artifacts_file}, as Rails renders them when the job is handed
+     * out. The payload itself is returned when the job has no dependencies.
+     */
+    static ObjectNode withDependencies(ObjectNode payload, String token, List<JobHandle> handles,
+            Function<JobHandle, StoredArtifact> archives) {
+        if (handles.isEmpty()) {
+            return payload;
+        }
+        ObjectNode copy = payload.deepCopy();
+        ArrayNode deps = copy.putArray("dependencies");
+        for (JobHandle handle : handles) {
+            ObjectNode dep = deps.addObject().put("id", handle.id()).put("name", handle.name()).put("token", token);
+            StoredArtifact archive = archives.apply(handle);
+            if (archive != null) {
+                dep.putObject("artifacts_file").put("filename", archive.filename()).put("size", archive.size());
+            }
+        }
+        return copy;
+    }
+
+    /** The fields {@code API::Entities::Ci::JobRequest::Image} exposes, which Service extends. */
+    private static void imageFields(ObjectNode node, String name, List<String> entrypoint, List<PortSpec> ports,
+            ExecutorOptions executorOpts, List<String> pullPolicy) {
+        node.put("name", name);
+        if (entrypoint.isEmpty()) {
+            node.putNull("entrypoint");
+        } else {
+            strings(node.putArray("entrypoint"), entrypoint);
+        }
+        ArrayNode portArray = node.putArray("ports");
+        for (PortSpec port : ports) {
+            portArray.addObject().put("number", port.number()).put("protocol", port.protocol())
+                    .put("name", port.name());
+        }
+        ObjectNode opts = node.putObject("executor_opts");
+        if (executorOpts != null && executorOpts.docker() != null) {
+            ObjectNode docker = opts.putObject("docker");
+            if (executorOpts.docker().platform() != null) {
+                docker.put("platform", executorOpts.docker().platform());
+            }
+            if (executorOpts.docker().user() != null) {
+                docker.put("user", executorOpts.docker().user());
+            }
+        }
+        if (pullPolicy.isEmpty()) {
+            node.putNull("pull_policy");
+        } else {
+            strings(node.putArray("pull_policy"), pullPolicy);
+        }
+    }
+
+    private static void step(ArrayNode steps, String name, List<String> script, long timeout, String when,
+            boolean allowFailure) {
+        ObjectNode step = steps.addObject();
+        step.put("name", name);
+        strings(step.putArray("script"), script);
+        step.put("timeout", timeout);
+        step.put("when", when);
+        step.put("allow_failure", allowFailure);
+    }
+
+    private static void strings(ArrayNode array, List<String> values) {
+        values.forEach(array::add);
+    }
+
+    /** As Rails' {@code to_runner_variable}: {@code file} and {@code raw} only when true. */
+    private static void variable(ArrayNode vars, String key, String value, boolean isPublic, boolean masked,
+            boolean file, boolean raw) {
+        ObjectNode v = vars.addObject();
+        v.put("key", key);
+        v.put("value", value);
+        v.put("public", isPublic);
+        v.put("masked", masked);
+        if (file) {
+            v.put("file", true);
+        }
+        if (raw) {
+            v.put("raw", true);
+        }
+    }
+
+    private static void pub(ArrayNode vars, String key, String value) {
+        variable(vars, key, value, true, false, false, false);
     }
 
     static String withCredentials(String url, String token) {

@@ -16,7 +16,9 @@ import org.cleverrunner.coordinator.payload.JobPayload;
  * @param reportedChecksum the trace checksum the runner reported ({@code output.checksum}, else {@code checksum}), or null
  * @param reportedBytesize the trace size the runner reported ({@code output.bytesize}), or null
  * @param trace            the stored trace bytes
- * @param payload          the payload as built at enqueue time
+ * @param payload          the payload as built at enqueue time, as the coordinator client parses it (without the
+ *                         {@code artifacts_file} of dependencies, added at hand-out), or null if the client refuses
+ *                         it (a payload broken on purpose with {@link JobBuilder#edit})
  */
 public record JobView(long id, String name, JobState state, Long runnerId, String failureReason, Integer exitCode,
                       String reportedChecksum, Long reportedBytesize, byte[] trace, JobPayload payload) {

@@ -45,7 +45,10 @@ public record JobPayload(
         return variables.stream().filter(v -> v.key().equals(key)).map(JobVariable::value).reduce((a, b) -> b);
     }
 
-    /** The job's timeout in seconds from {@code runner_info.timeout}, or GitLab's default of 3600 when absent. */
+    /**
+     * The job's timeout in seconds from {@code runner_info.timeout}, or GitLab's default of 3600 when absent or not
+     * positive. A negative timeout is a broken payload: check {@code runnerInfo().timeout()} before trusting this.
+     */
     public long timeoutSeconds() {
         return runnerInfo != null && runnerInfo.timeout() > 0 ? runnerInfo.timeout() : 3600;
     }

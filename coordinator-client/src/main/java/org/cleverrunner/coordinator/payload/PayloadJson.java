@@ -75,7 +75,10 @@ public final class PayloadJson {
         }
     }
 
-    /** Serializes a job payload the way Rails sends it (used by test doubles). */
+    /**
+     * Serializes a job payload with this client's conventions, for round trips in tests. This is the client's view
+     * of Rails' shapes, not Rails' own: runner-testkit's fake writes its payloads from Rails' field names instead.
+     */
     public static byte[] writeJob(JobPayload job) {
         try {
             return MAPPER.writeValueAsBytes(job);

@@ -1,6 +1,7 @@
 package org.cleverrunner.docker.internal;
 
 import java.time.Duration;
+import org.cleverrunner.spi.Durations;
 
 /** How the executor's own lines look in a job log (GitLab's colours) and how values are made safe to show there. */
 final class Messages {
@@ -29,18 +30,7 @@ final class Messages {
 
     /** A duration as people write it in .gitlab-ci.yml: {@code 5s}, {@code 10m}, {@code 1h30m}. */
     static String humanDuration(Duration duration) {
-        long seconds = Math.max(0, duration.toSeconds());
-        StringBuilder text = new StringBuilder();
-        if (seconds >= 3600) {
-            text.append(seconds / 3600).append('h');
-        }
-        if (seconds % 3600 >= 60) {
-            text.append(seconds % 3600 / 60).append('m');
-        }
-        if (seconds % 60 > 0 || text.length() == 0) {
-            text.append(seconds % 60).append('s');
-        }
-        return text.toString();
+        return Durations.human(duration.isNegative() ? Duration.ZERO : duration);
     }
 
     /** Control characters and overlong values are not echoed back into the log as they are. */
