@@ -296,8 +296,7 @@ public final class CoordinatorClient {
                 try {
                     job = PayloadJson.parseJob(bytes);
                 } catch (InvalidJobPayloadException e) {
-                    throw new InvalidJobPayloadException(e.field(), e.getMessage(), status,
-                            Redactor.excerpt(bytes, EXCERPT, jobRequest.runnerToken()), null);
+                    throw e.withResponse(status, Redactor.excerpt(bytes, EXCERPT, jobRequest.runnerToken()));
                 }
                 LOG.debug("received job {}", job.id());
                 return new JobRequestResult.JobReceived(job, lastUpdate);

@@ -82,7 +82,8 @@ public final class JobPlans {
     public static final class InvalidJobException extends RunnerSpiException {
         private final List<String> problems;
 
-        InvalidJobException(long jobId, List<String> problems) {
+        /** @param problems one line each, for the job's log */
+        public InvalidJobException(long jobId, List<String> problems) {
             super("job " + jobId + " cannot run: " + String.join("; ", problems));
             this.problems = List.copyOf(problems);
         }

@@ -48,12 +48,33 @@ final class JobWorker {
     private volatile Thread thread;
     private volatile String hostId;
 
+    /** Set for a payload the client could not read beyond its id and token: the job is failed with this line. */
+    private final String unreadable;
+
     JobWorker(Engine engine, RunnerSettings runner, CoordinatorClient client, JobPayload job, Runnable releaseSlot) {
+        this(engine, runner, client, job, releaseSlot, null);
+    }
+
+    private JobWorker(Engine engine, RunnerSettings runner, CoordinatorClient client, JobPayload job,
+            Runnable releaseSlot, String unreadable) {
         this.engine = engine;
         this.runner = runner;
         this.client = client;
         this.job = job;
         this.releaseSlot = releaseSlot;
+        this.unreadable = unreadable;
+    }
+
+    /**
+     * A worker for a job whose payload could not be read past its id and token (a field of the wrong type): it
+     * confirms the job and fails it with the problem in its log, so that GitLab neither keeps it running nor hands
+     * it out again.
+     */
+    static JobWorker unreadable(Engine engine, RunnerSettings runner, CoordinatorClient client, long jobId,
+            String jobToken, String problem, Runnable releaseSlot) {
+        JobPayload job = new JobPayload(jobId, jobToken, false, null, null, null, null, null, null, null, null, null,
+                null, null, null, null);
+        return new JobWorker(engine, runner, client, job, releaseSlot, problem);
     }
 
     void start() {
@@ -145,6 +166,9 @@ final class JobWorker {
     }
 
     private JobOutcome execute(boolean cancelAtOnce) {
+        if (unreadable != null) {
+            return refuse(new JobPlans.InvalidJobException(job.id(), List.of(unreadable)));
+        }
         JobPlans.Result planned;
         try {
             planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.CoordinatorException;
+import org.cleverrunner.coordinator.InvalidJobPayloadException;
 import org.cleverrunner.coordinator.JobRequest;
 import org.cleverrunner.coordinator.JobRequestResult;
 import org.slf4j.Logger;
@@ -91,8 +92,23 @@ final class RunnerLoop {
                 try {
                     String previous = lastUpdate.get();
                     long started = System.nanoTime();
-                    JobRequestResult result = client.requestJob(new JobRequest(runner.token().reveal(),
-                            engine.systemId(), previous));
+                    JobRequestResult result;
+                    try {
+                        result = client.requestJob(new JobRequest(runner.token().reveal(), engine.systemId(),
+                                previous));
+                    } catch (InvalidJobPayloadException e) {
+                        if (e.jobId() <= 0 || e.jobToken() == null || !engine.accepting()) {
+                            throw e;
+                        }
+                        // GitLab assigned the job to us: fail it with the reason rather than leave it running
+                        LOG.warn("runner {}: job {} has a payload this runner cannot read ({}); failing it",
+                                runner.name(), e.jobId(), e.getMessage());
+                        admission.release(reserved); // it will run nothing, so it holds no weight
+                        JobWorker.unreadable(engine, runner, client, e.jobId(), e.jobToken(),
+                                "the job's payload cannot be read: " + e.getMessage(), this::releaseSlot).start();
+                        handedOff = true;
+                        continue;
+                    }
                     result.lastUpdate().ifPresent(lastUpdate::set);
                     if (result instanceof JobRequestResult.Unavailable unavailable) {
                         failures++;

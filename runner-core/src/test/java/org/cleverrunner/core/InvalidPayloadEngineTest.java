@@ -72,4 +72,23 @@ class InvalidPayloadEngineTest {
         assertThat(backends.hostsOut.get()).isZero();
         assertThat(engine.journal().snapshot().isEmpty()).isTrue();
     }
+
+    @Test
+    void aPayloadWithAFieldOfTheWrongTypeIsFailedInGitLabNotLeftRunning() {
+        // Rails would never send this, but a proxy or a newer GitLab might: the client cannot read it past id/token
+        JobHandle unreadable = gitlab.enqueue(Jobs.job("wrong-type").script("echo never")
+                .edit(tree -> tree.put("variables", "not-a-list")));
+        JobHandle fine = gitlab.enqueue(Jobs.job("fine").script("echo still working"));
+        engine.start();
+
+        JobView view = gitlab.awaitJob(unreadable.id(), Duration.ofSeconds(20));
+        assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.FAILED);
+        assertThat(view.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(view.traceText()).contains("the job's payload cannot be read", "variables", "nothing was run")
+                .doesNotContain(unreadable.token());
+        assertThat(view.reportedChecksum()).isEqualTo(view.traceChecksum());
+        assertThat(backends.plans).doesNotContainKey(unreadable.id());
+        assertThat(gitlab.awaitJob(fine.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+        assertThat(engine.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    }
 }

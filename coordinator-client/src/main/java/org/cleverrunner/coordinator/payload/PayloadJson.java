@@ -71,7 +71,7 @@ public final class PayloadJson {
             return MAPPER.treeToValue(tree, JobPayload.class);
         } catch (JsonProcessingException e) {
             throw new InvalidJobPayloadException(fieldPath(e), "job payload field '" + fieldPath(e)
-                    + "' has an unexpected type", null);
+                    + "' has an unexpected type", id.asLong(), token.asText());
         }
     }
 
