@@ -126,13 +126,7 @@ public final class TraceUploader {
             String detail;
             Duration wait;
             try {
-                TracePatchResult patch = flush();
-                if (patch != null && (patch.outcome() == TracePatchResult.Outcome.ABORT
-                        || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND)) {
-                    LOG.debug("job {} trace refused ({}) before the final update", jobId, patch.outcome());
-                }
-                JobUpdate update = new JobUpdate(state, reason, exitCode, trace.checksum(), trace.size());
-                result = client.updateJob(jobId, jobToken, update);
+                result = sendFinal(state, reason, exitCode);
                 detail = "answered " + result.status() + result.remote().jobStatus()
                         .map(s -> " (Job-Status " + s + ")").orElse("");
             } catch (CoordinatorException e) {
@@ -244,6 +238,16 @@ public final class TraceUploader {
         }
     }
 
+    /** One round of the final update: the trace's rest, then the state with the whole trace's checksum and size. */
+    private JobUpdateResult sendFinal(JobState state, FailureReason reason, Integer exitCode) {
+        TracePatchResult patch = flush();
+        if (patch != null && (patch.outcome() == TracePatchResult.Outcome.ABORT
+                || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND)) {
+            LOG.debug("job {} trace refused ({}) before the final update", jobId, patch.outcome());
+        }
+        return client.updateJob(jobId, jobToken, new JobUpdate(state, reason, exitCode, trace.checksum(), trace.size()));
+    }
+
     /**
      * Finishes the job with a bounded number of attempts: sends what remains of the trace, then the final state with
      * the trace's checksum and size, repeating while the coordinator answers 202 (whatever {@code Job-Status} says)
@@ -255,13 +259,7 @@ public final class TraceUploader {
             Duration minInterval) {
         JobUpdateResult result = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            TracePatchResult patch = flush();
-            if (patch != null && (patch.outcome() == TracePatchResult.Outcome.ABORT
-                    || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND)) {
-                LOG.debug("job {} trace refused ({}) before the final update", jobId, patch.outcome());
-            }
-            JobUpdate update = new JobUpdate(state, reason, exitCode, trace.checksum(), trace.size());
-            result = client.updateJob(jobId, jobToken, update);
+            result = sendFinal(state, reason, exitCode);
             switch (result.outcome()) {
                 case ACCEPTED, ABORT, CANCEL_REQUESTED -> {
                     return result;
