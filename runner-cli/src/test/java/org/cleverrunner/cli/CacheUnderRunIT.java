@@ -161,32 +161,16 @@ class CacheUnderRunIT {
     }
 
     Path config(int concurrent, String runnerExtra) throws IOException {
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = " + concurrent + "\n"
-                + "check_interval = 1\n"
-                + "shutdown_timeout = 30\n"
-                + "\n[[runners]]\n"
-                + "name = \"cache-it\"\n"
-                + "url = \"" + gitlab.url() + "\"\n"
-                + "token = \"" + token + "\"\n"
-                + "executor = \"docker\"\n"
-                + "provisioner = \"local-docker\"\n"
-                + runnerExtra
-                + "[runners.docker]\n"
-                + "image = \"" + IMAGE + "\"\n");
-        return config;
+        return CliProcess.writeConfig(dir.resolve("config.toml"), concurrent, "cache-it", gitlab.url(), token, "",
+                runnerExtra);
     }
 
     Process startRunner(Path config) throws IOException {
-        Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
-        assertThat(jar).exists();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-jar", jar.toString(), "run", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile()).start();
+        return CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 
     String runnerLog() throws IOException {
-        return Files.exists(dir.resolve("runner.log")) ? Files.readString(dir.resolve("runner.log")) : "";
+        return CliProcess.read(dir.resolve("runner.log"));
     }
 
     static String hex(int bytes) {

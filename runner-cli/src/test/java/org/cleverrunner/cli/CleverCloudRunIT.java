@@ -93,7 +93,8 @@ class CleverCloudRunIT {
                 && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
-        assertThat(clever.applications()).as(Files.readString(dir.resolve("runner.log"))).hasSize(3);
+        assertThat(clever.applications()).as(Files.readString(dir.resolve("runner.log")) + "\n"
+                + gitlab.traceText(jobs.get(0).id())).hasSize(3);
 
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         assertThat(clever.applications()).hasSize(3);
@@ -106,5 +107,12 @@ class CleverCloudRunIT {
             assertThat(view.traceText()).contains("the runner stopped while this job ran");
         }
         assertThat(Files.readString(dir.resolve("runner.log"))).doesNotContain(API_TOKEN);
+        // the deleted VMs took their containers along, as real ones do
+        try (var docker = org.cleverrunner.docker.DockerConnector.defaults().connect(new org.cleverrunner.spi.Host(
+                "local", java.net.URI.create(System.getenv().getOrDefault("DOCKER_HOST",
+                        "unix:///var/run/docker.sock")), null, null, java.util.Map.of()))) {
+            assertThat(docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(java.util.Map.of("org.cleverrunner.runner", "killnine")).exec()).isEmpty();
+        }
     }
 }

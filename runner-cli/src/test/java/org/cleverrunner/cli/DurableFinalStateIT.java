@@ -76,31 +76,13 @@ class DurableFinalStateIT {
     }
 
     Path config() throws IOException {
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = 4\n"
-                + "check_interval = 1\n"
-                + "shutdown_timeout = 60\n"
-                + "journal = \"" + dir.resolve("journal.json") + "\"\n"
-                + "\n[[runners]]\n"
-                + "name = \"durable\"\n"
-                + "url = \"" + gitlab.url() + "\"\n"
-                + "token = \"" + TOKEN + "\"\n"
-                + "executor = \"docker\"\n"
-                + "provisioner = \"local-docker\"\n"
-                + "[runners.docker]\n"
-                + "image = \"" + IMAGE + "\"\n");
-        return config;
+        return CliProcess.writeConfig(dir.resolve("config.toml"), 4, "durable", gitlab.url(), TOKEN,
+                CliProcess.journal(dir.resolve("journal.json")), "");
     }
 
     /** A process of the runnable jar; its output goes to runner-N.log. */
     Process cli(String... args) throws IOException {
-        Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
-        assertThat(jar).exists();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("runner-" + (++logs) + ".log").toFile()).start();
+        Process process = CliProcess.start(dir.resolve("runner-" + (++logs) + ".log"), args);
         processes.add(process);
         return process;
     }

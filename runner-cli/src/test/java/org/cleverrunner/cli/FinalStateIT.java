@@ -39,15 +39,9 @@ class FinalStateIT {
         gitlab = FakeCoordinator.builder().firstJobId(742_000).longPollTimeout(Duration.ofSeconds(5))
                 .traceUpdateInterval(Duration.ofSeconds(1)).start();
         gitlab.addRunner(TOKEN, Set.of(), true);
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = 2\ncheck_interval = 1\njournal = \"" + dir.resolve("journal.json")
-                + "\"\n\n[[runners]]\nname = \"final\"\nurl = \"" + gitlab.url() + "\"\ntoken = \"" + TOKEN + "\"\n"
-                + "executor = \"docker\"\nprovisioner = \"local-docker\"\n[runners.docker]\nimage = \"" + IMAGE
-                + "\"\n");
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                Path.of("target", "clever-runner.jar").toAbsolutePath().toString(), "run", "--config",
-                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile())
-                .start();
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, "final", gitlab.url(), TOKEN,
+                CliProcess.journal(dir.resolve("journal.json")), "");
+        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 
     @AfterEach
@@ -97,6 +91,6 @@ class FinalStateIT {
     }
 
     private String runnerLog() throws IOException {
-        return Files.readString(dir.resolve("runner.log"));
+        return CliProcess.read(dir.resolve("runner.log"));
     }
 }

@@ -67,33 +67,16 @@ class RunCommandIT {
     }
 
     Path config(int concurrent) throws IOException {
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = " + concurrent + "\n"
-                + "check_interval = 1\n"
-                + "shutdown_timeout = 60\n"
-                + "journal = \"" + dir.resolve("journal.json") + "\"\n"
-                + "\n[[runners]]\n"
-                + "name = \"it\"\n"
-                + "url = \"" + gitlab.url() + "\"\n"
-                + "token = \"" + TOKEN + "\"\n"
-                + "executor = \"docker\"\n"
-                + "provisioner = \"local-docker\"\n"
-                + "[runners.docker]\n"
-                + "image = \"" + IMAGE + "\"\n");
-        return config;
+        return CliProcess.writeConfig(dir.resolve("config.toml"), concurrent, "it", gitlab.url(), TOKEN,
+                CliProcess.journal(dir.resolve("journal.json")), "");
     }
 
     Process startRunner(Path config) throws IOException {
-        Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
-        assertThat(jar).exists();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile());
-        return builder.start();
+        return CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 
     String runnerLog() throws IOException {
-        return Files.exists(dir.resolve("runner.log")) ? Files.readString(dir.resolve("runner.log")) : "";
+        return CliProcess.read(dir.resolve("runner.log"));
     }
 
     JobHandle enqueue(JobBuilder job) {

@@ -68,31 +68,16 @@ class RunSourcesIT {
     }
 
     Process startRunner() throws IOException {
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, "concurrent = " + CONCURRENT + "\n"
-                + "check_interval = 1\n"
-                + "shutdown_timeout = 60\n"
-                + "journal = \"" + dir.resolve("journal.json") + "\"\n"
-                + "\n[[runners]]\n"
-                + "name = \"sources\"\n"
-                + "url = \"" + gitlab.url() + "\"\n"
-                + "token = \"" + TOKEN + "\"\n"
-                + "executor = \"docker\"\n"
-                + "provisioner = \"local-docker\"\n"
-                + "[runners.docker]\n"
-                + "image = \"" + IMAGE + "\"\n");
-        Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
-        assertThat(jar).exists();
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), CONCURRENT, "sources", gitlab.url(), TOKEN,
+                CliProcess.journal(dir.resolve("journal.json")), "");
         // a private TMPDIR: the working copies ($TMPDIR/clever-runner-sources) are this test's alone
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString(), "run", "--config",
-                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile())
-                .start();
+        return CliProcess.start(dir.resolve("runner.log"), List.of("-Djava.io.tmpdir=" + tmp), "run", "--config",
+                config.toString());
     }
 
     String runnerLog() throws IOException {
-        return Files.exists(dir.resolve("runner.log")) ? Files.readString(dir.resolve("runner.log")) : "";
+        return CliProcess.read(dir.resolve("runner.log"));
     }
 
     JobHandle enqueue(int round, int i, TwoCommitProject.Commit commit) {

@@ -39,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecretsEverywhereIT {
 
-    static final String IMAGE = "clever-runner/busybox:latest";
     static final String TOKEN = "glrt-secrets" + Long.toHexString(System.nanoTime() & 0xfffff) + "Zq";
     static final String MASKED = "Msk-V4lue-" + Long.toHexString(System.nanoTime() & 0xffffff);
     static final String MASKED_FILE = "File-S3cret-" + Long.toHexString(System.nanoTime() & 0xffffff);
@@ -75,14 +74,10 @@ class SecretsEverywhereIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             metricsPort = socket.getLocalPort();
         }
-        Path config = dir.resolve("config.toml");
         Path journal = dir.resolve("journal.json");
-        Files.writeString(config, "concurrent = 1\ncheck_interval = 1\nlog_level = \"debug\"\n"
-                + "journal = \"" + journal + "\"\n"
-                + "[metrics]\nlisten = \"127.0.0.1:" + metricsPort + "\"\n"
-                + "\n[[runners]]\nname = \"secrets\"\nurl = \"" + gitlab.url() + "\"\ntoken = \"" + TOKEN + "\"\n"
-                + "executor = \"docker\"\nprovisioner = \"local-docker\"\n[runners.docker]\nimage = \"" + IMAGE
-                + "\"\n");
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "secrets", gitlab.url(), TOKEN,
+                "log_level = \"debug\"\n" + CliProcess.journal(journal) + "[metrics]\nlisten = \"127.0.0.1:"
+                        + metricsPort + "\"\n", "");
 
         String privateImage = registry + "/test/busybox:1";
         JobHandle job = gitlab.enqueue(Jobs.job("secrets")
@@ -97,10 +92,7 @@ class SecretsEverywhereIT {
                         "echo \"pat: " + PAT + "\"", "echo \"url: $WITH_CREDENTIALS\"", "sleep 3",
                         "echo done-printing"));
 
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                Path.of("target", "clever-runner.jar").toAbsolutePath().toString(), "run", "--config",
-                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile())
-                .start();
+        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
 
         // the journal while the job runs, the metrics once it ran
         List<String> journals = new ArrayList<>();
@@ -135,11 +127,9 @@ class SecretsEverywhereIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         process.destroy(); // SIGTERM: a clean stop, its lines in the log too
         process.waitFor(60, TimeUnit.SECONDS);
-        Process list = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target", "clever-runner.jar").toAbsolutePath().toString(), "list", "--config",
-                config.toString()).redirectErrorStream(true).start();
-        String listed = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Process list = CliProcess.start(dir.resolve("list.out"), "list", "--config", config.toString());
         list.waitFor(30, TimeUnit.SECONDS);
+        String listed = CliProcess.read(dir.resolve("list.out"));
 
         String trace = view.traceText();
         // the job did print them: the masks are what hide them
