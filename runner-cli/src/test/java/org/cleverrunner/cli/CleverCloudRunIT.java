@@ -111,8 +111,15 @@ class CleverCloudRunIT {
         try (var docker = org.cleverrunner.docker.DockerConnector.defaults().connect(new org.cleverrunner.spi.Host(
                 "local", java.net.URI.create(System.getenv().getOrDefault("DOCKER_HOST",
                         "unix:///var/run/docker.sock")), null, null, java.util.Map.of()))) {
-            assertThat(docker.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(java.util.Map.of("org.cleverrunner.runner", "killnine")).exec()).isEmpty();
+            // a deleted VM's removal may still be in progress when the application is gone
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            List<com.github.dockerjava.api.model.Container> left;
+            do {
+                left = docker.listContainersCmd().withShowAll(true)
+                        .withLabelFilter(java.util.Map.of("org.cleverrunner.runner", "killnine")).exec();
+                Thread.sleep(200);
+            } while (!left.isEmpty() && System.nanoTime() < until);
+            assertThat(left).isEmpty();
         }
     }
 }
