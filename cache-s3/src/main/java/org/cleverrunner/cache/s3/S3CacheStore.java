@@ -107,7 +107,7 @@ public final class S3CacheStore implements CacheStore {
 
     /**
      * Over https with a known length, the stream goes to the server as it is read (an upload failing past its
-     * first MiB is then not retried); otherwise (unknown length, or http, where the SDK hashes the body before
+     * first 128 KiB is then not retried: the SDK marks no further); otherwise (unknown length, or http, where the SDK hashes the body before
      * sending it) it is first spooled to a temporary file.
      */
     @Override
