@@ -107,8 +107,9 @@ public final class S3CacheStore implements CacheStore {
 
     /**
      * Over https with a known length, the stream goes to the server as it is read (an upload failing past its
-     * first 128 KiB is then not retried: the SDK marks no further); otherwise (unknown length, or http, where the SDK hashes the body before
-     * sending it) it is first spooled to a temporary file.
+     * first 128 KiB is then not retried: the SDK marks no further back); otherwise (unknown length, or http, where
+     * the SDK hashes the body before sending it) it is first spooled to a temporary file. The executors hand a file
+     * ({@link #save(String, Path)}), which every retry reads again.
      */
     @Override
     public void save(String key, InputStream archive, long length) throws IOException {
