@@ -2,6 +2,7 @@ package org.cleverrunner.core;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import org.cleverrunner.spi.CacheStore;
@@ -51,6 +52,11 @@ final class ScopedCacheStore implements CacheStore {
     @Override
     public void save(String key, InputStream archive, long length) throws IOException {
         store.save(name(key), archive, length);
+    }
+
+    @Override
+    public void save(String key, Path archive) throws IOException {
+        store.save(name(key), archive);
     }
 
     @Override

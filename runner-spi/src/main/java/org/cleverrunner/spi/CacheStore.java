@@ -2,6 +2,8 @@ package org.cleverrunner.spi;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -15,6 +17,16 @@ public interface CacheStore extends AutoCloseable {
 
     /** Stores the archive under this key, replacing any previous one; {@code length} is -1 when unknown. */
     void save(String key, InputStream archive, long length) throws IOException;
+
+    /**
+     * Stores the archive file under this key. A store that must read the archive more than once (an upload retried,
+     * a payload hash) overrides it to read the file again rather than keep the archive in memory.
+     */
+    default void save(String key, Path archive) throws IOException {
+        try (InputStream in = Files.newInputStream(archive)) {
+            save(key, in, Files.size(archive));
+        }
+    }
 
     @Override
     default void close() {

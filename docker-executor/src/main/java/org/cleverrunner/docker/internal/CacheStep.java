@@ -100,9 +100,7 @@ final class CacheStep {
                             + " not saved"));
                     continue;
                 }
-                try (InputStream in = Files.newInputStream(zip)) {
-                    store.save(rule.key(), in, Files.size(zip));
-                }
+                store.save(rule.key(), zip);
                 trace.line("Created cache with " + files + " file(s)");
             } catch (IOException | RuntimeException e) {
                 trace.line(warning("failed to save cache " + rule.key() + ": " + oneLine(e)));

@@ -23,7 +23,9 @@ import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.AdmissionSettings;
 import org.cleverrunner.core.CacheSettings;
 import org.cleverrunner.core.RunnerSettings;
+import org.cleverrunner.spi.CacheStoreFactory;
 import org.cleverrunner.spi.ProviderSettings;
+import org.cleverrunner.spi.Providers;
 import org.cleverrunner.spi.Secret;
 
 /**
@@ -48,6 +50,8 @@ public final class ConfigValidator {
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
             "azure");
+    /** The id of the S3 cache store (module cache-s3). */
+    static final String S3_CACHE = "s3";
     static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
     static final Set<String> LOG_FORMATS = Set.of("text", "json");
 
@@ -280,11 +284,13 @@ public final class ConfigValidator {
     }
 
     /**
-     * {@code [runners.cache]}. Until the S3 cache lands, job caches are kept in a directory of this host (the
+     * {@code [runners.cache]}. Without a {@code Type}, job caches are kept in a directory of this host (the
      * {@code local} cache store, in {@code directory}); {@code Shared} is honoured, and what only a distributed
-     * cache would use ({@code Type}, {@code Path}, a size limit, a filled {@code s3}, {@code gcs} or {@code azure}
-     * section) is refused with the reason rather than ignored. The empty sections gitlab-runner's register writes
-     * are accepted.
+     * cache would use ({@code Path}, a size limit, a filled {@code s3}, {@code gcs} or {@code azure} section) is
+     * refused with the reason rather than ignored. With {@code Type = "s3"}, the cache table (its own keys and
+     * {@code [runners.cache.s3]}, flat: {@code s3.BucketName}…) goes to the {@code s3} cache store, which validates
+     * its keys itself; its problems join this config's. gcs and azure are refused. The empty sections
+     * gitlab-runner's register writes are accepted.
      */
     private CacheSettings cache(ObjectNode node, String path, Path directory) {
         ObjectNode cache = table(node, path, "cache");
@@ -296,28 +302,7 @@ public final class ConfigValidator {
         unknownKeys(cache, cachePath, CACHE_KEYS);
         String type = string(cache, cachePath, "Type", false);
         String kind = type == null ? "" : type.strip().toLowerCase(Locale.ROOT);
-        switch (kind) {
-            case "", "none" -> {
-            }
-            case "s3" -> problems.add(cachePath + ".Type: " + quote(type) + " caches are not supported yet (coming"
-                    + " with the S3 cache); " + here + "; remove Type and [runners.cache.s3] from [runners.cache],"
-                    + " or set " + path + ".cache_dir to choose that directory");
-            case "gcs", "azure" -> problems.add(cachePath + ".Type: " + quote(type) + " caches are not supported; "
-                    + here + "; remove Type and [runners.cache." + kind + "] from [runners.cache], or set " + path
-                    + ".cache_dir to choose that directory");
-            default -> problems.add(cachePath + ".Type: unknown cache type " + quote(type) + " (gitlab-runner's are"
-                    + " s3, gcs and azure, none of them supported yet); " + here + "; remove Type");
-        }
         String shared = bool(cache, cachePath, "Shared");
-        if (string(cache, cachePath, "Path", false) != null) {
-            problems.add(cachePath + ".Path: the object-name prefix of a distributed cache, which this runner has"
-                    + " not yet; " + here + "; remove Path");
-        }
-        if (cache.has("MaxUploadedArchiveSize")
-                && integer(cache, cachePath, "MaxUploadedArchiveSize", 0, 0) > 0) {
-            problems.add(cachePath + ".MaxUploadedArchiveSize: limits uploads to a distributed cache, which this"
-                    + " runner has not yet; " + here + "; remove it or set 0");
-        }
         for (String section : List.of("s3", "gcs", "azure")) {
             ObjectNode settings = table(cache, cachePath, section);
             if (settings == null || settings.isEmpty()) {
@@ -327,13 +312,71 @@ public final class ConfigValidator {
             if (secret != null && secret.isTextual() && !secret.textValue().isBlank()) {
                 org.cleverrunner.cli.logging.Redactor.register(secret.textValue().strip());
             }
-            if (!kind.equals(section)) { // else the Type's problem says it
+            if (!kind.equals(section)) { // else the store or the Type's problem says it
                 problems.add(cachePath + "." + section + ": " + section.toUpperCase(Locale.ROOT) + " settings are"
-                        + " not used" + (section.equals("s3") ? " yet (coming with the S3 cache)" : "") + "; " + here
-                        + "; remove [runners.cache." + section + "] or leave it empty");
+                        + " not used" + (kind.equals("s3") ? " (Type is \"s3\")" : "; " + here) + "; remove [runners.cache."
+                        + section + "] or leave it empty");
             }
         }
+        switch (kind) {
+            case "", "none" -> {
+            }
+            case "s3" -> {
+                return s3Cache(cache, cachePath, Boolean.parseBoolean(shared));
+            }
+            case "gcs", "azure" -> problems.add(cachePath + ".Type: " + quote(type) + " caches are not supported; "
+                    + here + "; remove Type and [runners.cache." + kind + "] from [runners.cache], or set " + path
+                    + ".cache_dir to choose that directory");
+            default -> problems.add(cachePath + ".Type: unknown cache type " + quote(type) + " (gitlab-runner's are"
+                    + " s3, gcs and azure; s3 is supported); " + here + "; remove Type or set \"s3\"");
+        }
+        if (string(cache, cachePath, "Path", false) != null) {
+            problems.add(cachePath + ".Path: the object-name prefix of a distributed cache (Type = \"s3\"); " + here
+                    + "; remove Path");
+        }
+        if (cache.has("MaxUploadedArchiveSize")
+                && integer(cache, cachePath, "MaxUploadedArchiveSize", 0, 0) > 0) {
+            problems.add(cachePath + ".MaxUploadedArchiveSize: limits uploads to a distributed cache (Type ="
+                    + " \"s3\"); " + here + "; remove it or set 0");
+        }
         return CacheSettings.local(directory, Boolean.parseBoolean(shared));
+    }
+
+    /**
+     * {@code Type = "s3"}: the cache table handed flat to the {@code s3} cache store's own validation
+     * ({@code Path}, {@code MaxUploadedArchiveSize}, {@code s3.ServerAddress}…, keys as gitlab-runner writes them).
+     */
+    private CacheSettings s3Cache(ObjectNode cache, String cachePath, boolean shared) {
+        Map<String, String> values = new LinkedHashMap<>();
+        cache.fields().forEachRemaining(entry -> {
+            String key = entry.getKey();
+            JsonNode value = entry.getValue();
+            if (key.equals("s3") && value.isObject()) {
+                value.fields().forEachRemaining(inner -> {
+                    if (inner.getValue().isValueNode() && !inner.getValue().isNull()) {
+                        values.put("s3." + inner.getKey(), inner.getValue().asText());
+                    } else {
+                        problems.add(cachePath + ".s3." + inner.getKey()
+                                + (inner.getKey().equals("SecretKey") ? ": must be a string"
+                                : ": must be a string, a number or a boolean, got " + describe(inner.getValue())));
+                    }
+                });
+            } else if (CACHE_KEYS.contains(key) && value.isValueNode() && !value.isNull()) {
+                values.put(key, value.asText());
+            }
+        });
+        String envSecret = System.getenv("CELLAR_ADDON_KEY_SECRET");
+        if (envSecret != null && !envSecret.isBlank()) {
+            org.cleverrunner.cli.logging.Redactor.register(envSecret.strip());
+        }
+        ProviderSettings settings = new ProviderSettings(cachePath, values);
+        CacheStoreFactory factory = Providers.discover(CacheStoreFactory.class).get(S3_CACHE);
+        if (factory == null) {
+            problems.add(cachePath + ".Type: \"s3\" caches need the cache-s3 module, which this build lacks");
+            return null;
+        }
+        problems.addAll(factory.validate(settings));
+        return new CacheSettings(S3_CACHE, shared, settings);
     }
 
     private Map<String, String> flat(ObjectNode section, String path) {

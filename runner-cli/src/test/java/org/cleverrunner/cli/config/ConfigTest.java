@@ -259,9 +259,9 @@ class ConfigTest {
         assertThat(error.problems()).containsExactlyInAnyOrder(
                 "metrics.listen: must be host:port with a port from 1 to 65535, got \"nowhere\"",
                 "runners[0].token: must be a non-empty string",
-                "runners[1].cache.Type: unknown cache type \"nfs\" (gitlab-runner's are s3, gcs and azure, none of"
-                        + " them supported yet); caches are kept on this host under " + Path.of("cache")
-                        .toAbsolutePath() + "; remove Type",
+                "runners[1].cache.Type: unknown cache type \"nfs\" (gitlab-runner's are s3, gcs and azure; s3 is"
+                        + " supported); caches are kept on this host under " + Path.of("cache")
+                        .toAbsolutePath() + "; remove Type or set \"s3\"",
                 "runners[2].tls-key-file: missing (tls-cert-file needs its private key)");
         assertThat(error.getMessage()).doesNotContain("12345678");
     }
@@ -275,13 +275,16 @@ class ConfigTest {
                 token = "glrt-s3s3s3s3s3s3"
                   [runners.cache]
                   Type = "s3"
-                  Path = "ci"
-                  MaxUploadedArchiveSize = 1000
+                  Path = "../ci"
+                  MaxUploadedArchiveSize = "a lot"
                     [runners.cache.s3]
                     ServerAddress = "cellar-c2.services.clever-cloud.com"
-                    AccessKey = "AKIAEXAMPLE"
                     SecretKey = "s3cr3t-v4lue-never-shown"
-                    BucketName = "runner-cache"
+                    BucketName = "runner_cache"
+                    Insecure = "no"
+                    AuthenticationType = "iam"
+                    [runners.cache.gcs]
+                    BucketName = "x"
                 [[runners]]
                 name = "gcs"
                 url = "https://gitlab.example.com"
@@ -301,28 +304,72 @@ class ConfigTest {
                 token = "glrt-nonenonenone"
                   [runners.cache]
                   Type = "none"
+                  Path = "ci"
+                  MaxUploadedArchiveSize = 1000
                     [runners.cache.s3]
                     BucketName = "runner-cache"
                 """, dir.resolve("config.toml")));
 
         String here = "caches are kept on this host under " + dir.resolve("cache");
-        assertThat(error.problems()).containsExactly(
-                "runners[0].cache.Type: \"s3\" caches are not supported yet (coming with the S3 cache); " + here
-                        + "; remove Type and [runners.cache.s3] from [runners.cache], or set runners[0].cache_dir to"
-                        + " choose that directory",
-                "runners[0].cache.Path: the object-name prefix of a distributed cache, which this runner has not yet; "
-                        + here + "; remove Path",
-                "runners[0].cache.MaxUploadedArchiveSize: limits uploads to a distributed cache, which this runner"
-                        + " has not yet; " + here + "; remove it or set 0",
+        assertThat(error.problems()).containsExactlyInAnyOrder(
+                "runners[0].cache.gcs: GCS settings are not used (Type is \"s3\"); remove [runners.cache.gcs] or"
+                        + " leave it empty",
+                "runners[0].cache.s3.AuthenticationType: must be access-key (iam needs an AWS instance profile,"
+                        + " which a Clever Cloud host has not), got 'iam'",
+                "runners[0].cache.s3.Insecure: must be true or false, got 'no'",
+                "runners[0].cache.s3.AccessKey: required (with SecretKey), or CELLAR_ADDON_KEY_ID and"
+                        + " CELLAR_ADDON_KEY_SECRET in the environment",
+                "runners[0].cache.s3.BucketName: must be an S3 bucket name (3 to 63 lower-case letters, digits, dots"
+                        + " and dashes; no '_'), got 'runner_cache'",
+                "runners[0].cache.Path: must be an object-name prefix without '.', '..' or empty segments, got"
+                        + " '../ci'",
+                "runners[0].cache.MaxUploadedArchiveSize: must be a number of bytes ≥ 0 (0: no limit), got 'a lot'",
                 "runners[1].cache.Type: \"gcs\" caches are not supported; caches are kept on this host under"
                         + " /srv/caches; remove Type and [runners.cache.gcs] from [runners.cache], or set"
                         + " runners[1].cache_dir to choose that directory",
                 "runners[2].cache.Type: \"azure\" caches are not supported; " + here + "; remove Type and"
                         + " [runners.cache.azure] from [runners.cache], or set runners[2].cache_dir to choose that"
                         + " directory",
-                "runners[3].cache.s3: S3 settings are not used yet (coming with the S3 cache); " + here
-                        + "; remove [runners.cache.s3] or leave it empty");
+                "runners[3].cache.s3: S3 settings are not used; " + here + "; remove [runners.cache.s3] or leave it"
+                        + " empty",
+                "runners[3].cache.Path: the object-name prefix of a distributed cache (Type = \"s3\"); " + here
+                        + "; remove Path",
+                "runners[3].cache.MaxUploadedArchiveSize: limits uploads to a distributed cache (Type = \"s3\"); "
+                        + here + "; remove it or set 0");
         assertThat(error.getMessage()).doesNotContain("s3cr3t-v4lue-never-shown");
+    }
+
+    @Test
+    void anS3CacheIsHandedToTheS3Store() {
+        Config config = Config.parse("""
+                [[runners]]
+                name = "cellar"
+                url = "https://gitlab.example.com"
+                token = "glrt-cellarcellarce"
+                  [runners.cache]
+                  Type = "s3"
+                  Shared = true
+                  Path = "fleet"
+                  MaxUploadedArchiveSize = 0
+                    [runners.cache.s3]
+                    ServerAddress = "cellar-c2.services.clever-cloud.com:443"
+                    AccessKey = "AKIAEXAMPLE"
+                    SecretKey = "s3cr3t-v4lue-never-shown"
+                    BucketName = "runner-cache"
+                    BucketLocation = ""
+                    AuthenticationType = "access-key"
+                    [runners.cache.gcs]
+                    [runners.cache.azure]
+                """, dir.resolve("config.toml"));
+
+        CacheSettings cache = config.engine().runners().get(0).cache();
+        assertThat(cache.store()).isEqualTo("s3");
+        assertThat(cache.shared()).isTrue();
+        assertThat(cache.settings().prefix()).isEqualTo("runners[0].cache");
+        assertThat(cache.settings().values()).containsEntry("Path", "fleet")
+                .containsEntry("s3.BucketName", "runner-cache").containsEntry("s3.ServerAddress",
+                        "cellar-c2.services.clever-cloud.com:443");
+        assertThat(cache.settings().toString()).doesNotContain("s3cr3t-v4lue-never-shown");
     }
 
     @Test

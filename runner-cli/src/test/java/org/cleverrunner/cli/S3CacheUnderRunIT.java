@@ -1,0 +1,143 @@
+package org.cleverrunner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cleverrunner.coordinator.payload.CacheSpec;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.JobBuilder;
+import org.cleverrunner.testkit.JobHandle;
+import org.cleverrunner.testkit.JobState;
+import org.cleverrunner.testkit.JobView;
+import org.cleverrunner.testkit.Jobs;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The S3 cache under the CLI's {@code run}, the runnable jar as a process, the real Docker Engine, and a real S3
+ * server (s3proxy, in this JVM): one job writes {@code node_modules/} under key {@code deps}, the next restores the
+ * same bytes, and the bucket holds the archive exactly where gitlab-runner would put it for that runner, project and
+ * key, {@code runner/<short token>/project/<id>/deps}.
+ */
+class S3CacheUnderRunIT {
+
+    static final String BUCKET = "runner-cache";
+    static final String ACCESS_KEY = "AKIDRUNNERIT";
+    static final String SECRET_KEY = "s3-it-s3cr3t-never-in-any-log";
+
+    @TempDir
+    Path dir;
+    final String token = "glrt-s3" + CacheUnderRunIT.hex(3) + "z" + CacheUnderRunIT.hex(8);
+    final String shortToken = token.substring(5, 14);
+    FakeCoordinator gitlab;
+    S3Proxy s3;
+    BlobStore blobs;
+    Process process;
+
+    @BeforeEach
+    void start() throws Exception {
+        blobs = BlobStores.create("transient", new Properties());
+        blobs.createContainer(BUCKET);
+        s3 = S3Proxy.builder().blobStore(blobs).awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY,
+                SECRET_KEY).endpoint(URI.create("http://127.0.0.1:0")).build();
+        s3.start();
+        for (int i = 0; i < 100 && !"STARTED".equals(s3.getState()); i++) {
+            Thread.sleep(50);
+        }
+        gitlab = FakeCoordinator.builder().firstJobId(780_000 + CacheUnderRunIT.RANDOM.nextInt(100_000))
+                .longPollTimeout(Duration.ofSeconds(5)).traceUpdateInterval(Duration.ofSeconds(1)).start();
+        gitlab.addRunner(token, Set.of(), true);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        gitlab.close();
+        s3.stop();
+    }
+
+    @Test
+    void nodeModulesCachedUnderDepsAreRestoredByTheNextJobFromTheBucket() throws Exception {
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-it", gitlab.url(), token, "",
+                "[runners.cache]\n"
+                        + "Type = \"s3\"\n"
+                        + "Shared = false\n"
+                        + "MaxUploadedArchiveSize = 0\n"
+                        + "[runners.cache.s3]\n"
+                        + "ServerAddress = \"127.0.0.1:" + s3.getPort() + "\"\n"
+                        + "Insecure = true\n"
+                        + "AccessKey = \"" + ACCESS_KEY + "\"\n"
+                        + "SecretKey = \"" + SECRET_KEY + "\"\n"
+                        + "BucketName = \"" + BUCKET + "\"\n"
+                        + "BucketLocation = \"\"\n"
+                        + "AuthenticationType = \"access-key\"\n"
+                        + "[runners.cache.gcs]\n"
+                        + "[runners.cache.azure]\n");
+        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+        String digest = "echo TREE=$(find node_modules -type f | sort | xargs sha256sum | sha256sum | cut -c1-64)"
+                + " FILES=$(find node_modules -type f | wc -l | tr -d ' ')";
+
+        JobView first = run(job("install", 5101, "mkdir -p node_modules/left-pad/lib node_modules/.bin",
+                "head -c 300000 /dev/urandom > node_modules/left-pad/lib/index.js",
+                "echo '{\"name\":\"left-pad\"}' > node_modules/left-pad/package.json",
+                "echo '#!/bin/sh' > node_modules/.bin/left-pad", digest));
+        assertThat(first.traceText()).contains("Created cache with").doesNotContain("failed to save");
+        String written = tree(first.traceText());
+
+        JobView second = run(job("test", 5101, digest));
+        assertThat(second.traceText()).contains("Successfully extracted cache").doesNotContain("failed to restore");
+        assertThat(tree(second.traceText())).as("the restored node_modules/").isEqualTo(written);
+
+        String name = "runner/" + shortToken + "/project/5101/deps";
+        assertThat(blobs.list(BUCKET).contents()).extracting(object -> object.key()).containsExactly(name);
+        try (InputStream archive = blobs.getBlob(BUCKET, name)) {
+            byte[] magic = archive.readNBytes(2);
+            assertThat(new String(magic, java.nio.charset.StandardCharsets.ISO_8859_1)).as("a zip").isEqualTo("PK");
+        }
+        String log = CliProcess.read(dir.resolve("runner.log"));
+        assertThat(log).contains("s3://" + BUCKET).doesNotContain(SECRET_KEY);
+        assertThat(first.traceText() + second.traceText()).doesNotContain(SECRET_KEY);
+    }
+
+    static String tree(String trace) {
+        Matcher matcher = Pattern.compile("TREE=([0-9a-f]{64}) FILES=(\\d+)").matcher(trace);
+        assertThat(matcher.find()).as("the tree's digest in\n" + trace).isTrue();
+        assertThat(matcher.group(2)).isEqualTo("3");
+        return matcher.group(1);
+    }
+
+    JobBuilder job(String name, long projectId, String... script) {
+        return Jobs.job(name).project(projectId, "s3-cache-it/project-" + projectId).script(script)
+                .cache(new CacheSpec("deps", false, List.of("node_modules/"), "pull-push", "on_success", List.of()))
+                .image(CliProcess.IMAGE).variable("GIT_STRATEGY", "none");
+    }
+
+    JobView run(JobBuilder job) throws IOException {
+        JobHandle handle = gitlab.enqueue(job);
+        JobView view = gitlab.awaitJob(handle.id(), Duration.ofSeconds(120));
+        assertThat(view.finalState()).as(view.traceText() + "\nrunner log:\n"
+                + CliProcess.read(dir.resolve("runner.log"))).isEqualTo(JobState.SUCCESS);
+        return view;
+    }
+}
