@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cleverrunner.testkit.Programs;
 
 /** Running git/hg to build and inspect the test repositories, isolated from the user's configuration. */
 final class Processes {
@@ -16,9 +16,7 @@ final class Processes {
     }
 
     static String git(Path dir, String... args) {
-        return run(dir, Map.of("GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
-                "GIT_AUTHOR_NAME", "Test", "GIT_AUTHOR_EMAIL", "test@example.org",
-                "GIT_COMMITTER_NAME", "Test", "GIT_COMMITTER_EMAIL", "test@example.org"), "git", args);
+        return Programs.git(dir, args);
     }
 
     static String hg(Path dir, String... args) {
@@ -26,24 +24,7 @@ final class Processes {
     }
 
     static String run(Path dir, Map<String, String> env, String program, String... args) {
-        List<String> argv = Stream.concat(Stream.of(program), Stream.of(args)).toList();
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("GIT_") || k.startsWith("HG"));
-        builder.environment().putAll(env);
-        try {
-            Process process = builder.start();
-            process.getOutputStream().close();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException(argv + " in " + dir + " failed: " + out);
-            }
-            return out.strip();
-        } catch (IOException e) {
-            throw new IllegalStateException(argv + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(argv + " interrupted", e);
-        }
+        return Programs.run(dir, env, program, args);
     }
 
     static void write(Path file, String text) {
