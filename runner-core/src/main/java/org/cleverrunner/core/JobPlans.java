@@ -22,6 +22,7 @@ import org.cleverrunner.coordinator.payload.RegistryCredential;
 import org.cleverrunner.core.internal.GoDuration;
 import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.PlanRules;
 import org.cleverrunner.spi.RunnerSpiException;
 import org.cleverrunner.spi.Secret;
 
@@ -60,11 +61,7 @@ public final class JobPlans {
     public static final int MAX_ENVIRONMENT_BYTES = 1024 * 1024;
 
     private static final Pattern GITLAB_KEY = Pattern.compile("[A-Za-z0-9_]+");
-    private static final Pattern IMAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,511}");
-    private static final Pattern HOST_NAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
     private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
-    private static final Pattern GIT_SHA = Pattern.compile("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}");
-    private static final Pattern HG_NODE = Pattern.compile("[0-9a-fA-F]{40}");
     private static final Pattern URL_SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", Pattern.DOTALL);
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?");
     private static final Pattern PLATFORM = Pattern.compile("[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?");
@@ -207,7 +204,7 @@ public final class JobPlans {
                 checkImage(where, JobPlan.ImageSpec.of(service.image()), service.pullPolicy(), problems);
             }
             for (String alias : service.aliases()) {
-                if (!HOST_NAME.matcher(alias).matches()) {
+                if (!PlanRules.isHostName(alias)) {
                     problems.add(where + " alias " + quote(alias) + " is not a valid host name (letters, digits,"
                             + " '-', '_' and '.', at most 63)");
                 }
@@ -388,7 +385,7 @@ public final class JobPlans {
     private static void checkImage(String where, JobPlan.ImageSpec image, List<String> pullPolicy,
             List<String> problems) {
         String name = image.name();
-        if (!IMAGE_NAME.matcher(name).matches() || name.contains("..")) {
+        if (!PlanRules.isImageName(name)) {
             problems.add(where + " name " + quote(name) + " is not a valid image reference (letters, digits and"
                     + " . _ - / : @, starting with a letter or digit)");
         }
@@ -434,7 +431,7 @@ public final class JobPlans {
         }
         String revision = git.revision();
         boolean hg = vcs.equals("hg");
-        if (revision == null || !(hg ? HG_NODE : GIT_SHA).matcher(revision).matches()) {
+        if (!(hg ? PlanRules.isHgNode(revision) : PlanRules.isGitCommit(revision))) {
             problems.add((hg ? "git_info.hgsha" : "git_info.sha") + " " + quote(revision) + " is not a full "
                     + (hg ? "Mercurial changeset id (40 hex digits)" : "commit id (40 or 64 hex digits)"));
         }

@@ -12,20 +12,23 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.ExposedPort;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.PlanRules;
 import org.cleverrunner.spi.Trace;
 
 /** Finds or pulls the job's and services' images per their pull policy, with the job's registry credentials. */
 final class ImagePuller {
 
-    private static final Pattern IMAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,511}");
 
     private final DockerClient docker;
     private final List<JobPlan.RegistryAuth> auths;
     private final Trace trace;
+    /** What the engine said of each image once it was made present: one inspection per image and job. */
+    private final Map<String, InspectImageResponse> described = new HashMap<>();
 
     ImagePuller(DockerClient docker, List<JobPlan.RegistryAuth> auths, Trace trace) {
         this.docker = docker;
@@ -35,17 +38,23 @@ final class ImagePuller {
 
     /** Makes the image present; returns a message for the job log when it cannot, else null. */
     String ensure(String image, List<String> pullPolicy) throws InterruptedException {
-        if (!IMAGE_NAME.matcher(image).matches() || image.contains("..")) {
+        if (!PlanRules.isImageName(image)) {
             return "invalid image name '" + printable(image) + "'";
         }
         List<String> policy = pullPolicy.isEmpty() ? List.of("if-not-present") : pullPolicy;
-        boolean present = inspect(image) != null;
+        InspectImageResponse local = inspect(image);
+        boolean present = local != null;
         if (present && !policy.contains("always")) {
             trace.line("Using locally found image " + image);
+            described.put(image, local);
             return null;
         }
         if (policy.contains("never")) {
-            return present ? null : "image " + image + " is not present and its pull policy is never";
+            if (present) {
+                described.put(image, local);
+                return null;
+            }
+            return "image " + image + " is not present and its pull policy is never";
         }
         trace.line("Pulling docker image " + image + " ...");
         try {
@@ -55,18 +64,30 @@ final class ImagePuller {
                 pull = pull.withAuthConfig(auth);
             }
             pull.exec(new PullImageResultCallback()).awaitCompletion(30, TimeUnit.MINUTES);
-            return inspect(image) != null ? null : "failed to pull image " + image;
+            InspectImageResponse pulled = inspect(image);
+            if (pulled == null) {
+                return "failed to pull image " + image;
+            }
+            described.put(image, pulled);
+            return null;
         } catch (DockerException | DockerClientException e) {
             if (present) {
                 trace.line(warning("pulling " + image + " failed, using the local copy: " + oneLine(e)));
+                described.put(image, local);
                 return null;
             }
             return "failed to pull image \"" + image + "\": " + oneLine(e);
         }
     }
 
+    /** The description of an image {@link #ensure} made present, else asked of the engine (null: it has none). */
+    private InspectImageResponse describe(String image) {
+        InspectImageResponse known = described.get(image);
+        return known != null ? known : inspect(image);
+    }
+
     /** The image's description, or null when the engine does not have it. */
-    InspectImageResponse inspect(String image) {
+    private InspectImageResponse inspect(String image) {
         try {
             return docker.inspectImageCmd(image).exec();
         } catch (NotFoundException e) {
@@ -76,7 +97,7 @@ final class ImagePuller {
 
     /** The user the image runs as when the job names none ("" for root). */
     String defaultUser(String image) {
-        InspectImageResponse inspect = inspect(image);
+        InspectImageResponse inspect = describe(image);
         if (inspect == null || inspect.getConfig() == null || inspect.getConfig().getUser() == null) {
             return "";
         }
@@ -85,7 +106,7 @@ final class ImagePuller {
 
     /** The TCP ports the image exposes: what the service wait checks. */
     List<ExposedPort> exposedTcpPorts(String image) {
-        InspectImageResponse inspect = inspect(image);
+        InspectImageResponse inspect = describe(image);
         if (inspect == null || inspect.getConfig() == null || inspect.getConfig().getExposedPorts() == null) {
             return List.of();
         }

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
+import org.cleverrunner.spi.PlanRules;
 
 /**
  * The network names of a service, as GitLab gives them: the explicit aliases, then the names derived from the
@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 public final class ServiceAliases {
 
-    private static final Pattern DNS_NAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
 
     private ServiceAliases() {
     }
@@ -21,7 +20,7 @@ public final class ServiceAliases {
     public static List<String> of(String image, List<String> explicit, List<String> rejected) {
         Set<String> names = new LinkedHashSet<>();
         for (String alias : explicit) {
-            if (DNS_NAME.matcher(alias).matches()) {
+            if (PlanRules.isHostName(alias)) {
                 names.add(alias);
             } else {
                 rejected.add(alias);
@@ -29,7 +28,7 @@ public final class ServiceAliases {
         }
         String repository = withoutTagOrDigest(withoutRegistryPort(image));
         for (String derived : List.of(repository.replace('/', '-'), repository.replace("/", "__"))) {
-            if (DNS_NAME.matcher(derived).matches()) {
+            if (PlanRules.isHostName(derived)) {
                 names.add(derived);
             }
         }

@@ -9,12 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.PlanRules;
 
 /** Checks of what the payload and the job's variables hand to git/hg, before any process starts. */
 final class Inputs {
 
-    private static final Pattern GIT_SHA = Pattern.compile("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}");
-    private static final Pattern HG_NODE = Pattern.compile("[0-9a-fA-F]{40}");
     private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_.][A-Za-z0-9_.-]*");
     private static final Pattern RUNNER_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
 
@@ -22,7 +21,7 @@ final class Inputs {
     }
 
     static String gitRevision(String revision) {
-        if (revision == null || !GIT_SHA.matcher(revision).matches()) {
+        if (!PlanRules.isGitCommit(revision)) {
             throw new SourceFetchException("get_sources failed: the revision to check out must be a full Git commit"
                     + " id (40 or 64 hex digits), got " + quote(revision));
         }
@@ -30,7 +29,7 @@ final class Inputs {
     }
 
     static String hgNode(String revision) {
-        if (revision == null || !HG_NODE.matcher(revision).matches()) {
+        if (!PlanRules.isHgNode(revision)) {
             throw new SourceFetchException("get_sources failed: the revision to check out must be a full Mercurial"
                     + " changeset id (40 hex digits), got " + quote(revision));
         }
