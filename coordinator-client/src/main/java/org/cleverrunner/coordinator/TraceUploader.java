@@ -127,8 +127,9 @@ public final class TraceUploader {
             Duration wait;
             try {
                 result = sendFinal(state, reason, exitCode);
-                detail = "answered " + result.status() + result.remote().jobStatus()
-                        .map(s -> " (Job-Status " + s + ")").orElse("");
+                detail = result == null ? "the rest of the trace was not taken"
+                        : "answered " + result.status() + result.remote().jobStatus()
+                                .map(s -> " (Job-Status " + s + ")").orElse("");
             } catch (CoordinatorException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return end(FinalUpdateResult.Outcome.GAVE_UP, attempts, null, started, clock,
@@ -244,36 +245,11 @@ public final class TraceUploader {
         if (patch != null && (patch.outcome() == TracePatchResult.Outcome.ABORT
                 || patch.outcome() == TracePatchResult.Outcome.NOT_FOUND)) {
             LOG.debug("job {} trace refused ({}) before the final update", jobId, patch.outcome());
+        } else if (patch != null && patch.outcome() == TracePatchResult.Outcome.FAILED && sentOffset < trace.size()) {
+            // GitLab takes a final state over an incomplete trace and archives what it holds: the end of the log
+            // (often the error) would be lost, so the state waits until the trace's rest is taken
+            return null;
         }
         return client.updateJob(jobId, jobToken, new JobUpdate(state, reason, exitCode, trace.checksum(), trace.size()));
-    }
-
-    /**
-     * Finishes the job with a bounded number of attempts: sends what remains of the trace, then the final state with
-     * the trace's checksum and size, repeating while the coordinator answers 202 (whatever {@code Job-Status} says)
-     * or 412 (after resending the whole trace) or fails, at most {@code maxAttempts} times, waiting the interval
-     * the coordinator asks for but at least {@code minInterval}. Transport failures are thrown. Prefer
-     * {@link #complete(JobState, FailureReason, Integer)}, which repeats through outages.
-     */
-    public JobUpdateResult complete(JobState state, FailureReason reason, Integer exitCode, int maxAttempts,
-            Duration minInterval) {
-        JobUpdateResult result = null;
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            result = sendFinal(state, reason, exitCode);
-            switch (result.outcome()) {
-                case ACCEPTED, ABORT, CANCEL_REQUESTED -> {
-                    return result;
-                }
-                case TRACE_RESET -> sentOffset = 0;
-                default -> {
-                    // 202 (still archiving), a conflict or a failure: wait, then send the update again
-                }
-            }
-            if (attempt < maxAttempts) {
-                Duration asked = result.remote().updateInterval().orElse(minInterval);
-                client.pause(asked.compareTo(minInterval) < 0 ? minInterval : asked);
-            }
-        }
-        return result;
     }
 }

@@ -15,6 +15,7 @@ import org.cleverrunner.coordinator.internal.Sleeper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The final PUT /jobs/:id on the wire: 202 is "accepted, not completed" whatever Job-Status says. */
 class FinalUpdateWireTest {
@@ -76,10 +77,10 @@ class FinalUpdateWireTest {
         server.enqueue(answer(200, "canceled", null));
         TraceUploader uploader = new TraceUploader(client, 7, JOB_TOKEN, trace);
 
-        JobUpdateResult result = uploader.complete(JobState.FAILED, FailureReason.JOB_CANCELED, null, 10,
-                Duration.ofMillis(1));
+        FinalUpdateResult result = uploader.complete(JobState.FAILED, FailureReason.JOB_CANCELED, null);
 
-        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.outcome()).isEqualTo(FinalUpdateResult.Outcome.DELIVERED);
+        assertThat(result.lastStatus()).isEqualTo(200);
         assertThat(server.takeRequest(5, TimeUnit.SECONDS).getMethod()).isEqualTo("PATCH");
         for (int i = 0; i < 3; i++) {
             RecordedRequest put = server.takeRequest(5, TimeUnit.SECONDS);
@@ -153,5 +154,34 @@ class FinalUpdateWireTest {
         assertThat(result.outcome()).isEqualTo(FinalUpdateResult.Outcome.REFUSED);
         assertThat(result.attempts()).isEqualTo(1);
         assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(30) // a PUT sent too early meets an empty answer queue and waits for ever
+    void noFinalStateIsSentWhileTheRestOfTheTraceIsNotTaken() throws Exception {
+        TraceBuffer trace = new TraceBuffer();
+        trace.append("the last lines, with the error\n");
+        // the trace's rest meets an outage (every retry of the client's own), then is taken
+        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts(); i++) {
+            server.enqueue(new MockResponse.Builder().code(503).build());
+        }
+        server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-" + trace.size())
+                .setHeader("Job-Status", "running").build());
+        server.enqueue(answer(200, "failed", null));
+
+        FinalUpdateResult result = new TraceUploader(client, 7, JOB_TOKEN, trace)
+                .complete(JobState.FAILED, FailureReason.SCRIPT_FAILURE, 2);
+
+        assertThat(result.outcome()).isEqualTo(FinalUpdateResult.Outcome.DELIVERED);
+        List<String> methods = new ArrayList<>();
+        for (int i = 0; i < server.getRequestCount(); i++) {
+            methods.add(server.takeRequest(5, TimeUnit.SECONDS).getMethod());
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts() + 1; i++) {
+            expected.add("PATCH");
+        }
+        expected.add("PUT");
+        assertThat(methods).as("the state follows the whole trace").isEqualTo(expected);
     }
 }

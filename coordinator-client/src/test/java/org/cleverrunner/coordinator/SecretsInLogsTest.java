@@ -133,6 +133,8 @@ class SecretsInLogsTest {
             server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-30").build());
             byte[] log = ("echo " + maskedValue + " " + JOB_TOKEN).getBytes(StandardCharsets.UTF_8);
             capture(() -> client.patchTrace(1, JOB_TOKEN, 0, log, 0, log.length));
+            // the trace's rest taken, then the final state meets an outage
+            server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-" + log.length).build());
             for (int i = 0; i < 5; i++) {
                 server.enqueue(new MockResponse.Builder().code(503).build());
             }

@@ -47,6 +47,12 @@ import org.junit.jupiter.api.Test;
  */
 class GitLabJobIT {
 
+    /** A test coordinator on loopback: 202 repeated after 100 ms, an outage given up after 30 s. */
+    private static final org.cleverrunner.coordinator.FinalUpdatePolicy FINAL_UPDATES =
+            new org.cleverrunner.coordinator.FinalUpdatePolicy(Duration.ofSeconds(30), Duration.ofMillis(100),
+                    Duration.ofMillis(100), Duration.ofSeconds(2), 5);
+
+
     FakeCoordinator gitlab;
     CoordinatorClient client;
     RunnerHandle runner;
@@ -94,10 +100,9 @@ class GitLabJobIT {
             trace.close();
         }
         if (outcome.status() == JobOutcome.Status.SUCCESS) {
-            uploader.complete(JobState.SUCCESS, null, null, 10, Duration.ofMillis(100));
+            uploader.complete(JobState.SUCCESS, null, null, FINAL_UPDATES);
         } else {
-            uploader.complete(JobState.FAILED, FailureReason.SCRIPT_FAILURE, outcome.exitCode(), 10,
-                    Duration.ofMillis(100));
+            uploader.complete(JobState.FAILED, FailureReason.SCRIPT_FAILURE, outcome.exitCode(), FINAL_UPDATES);
         }
         return outcome;
     }

@@ -196,6 +196,36 @@ class FinalUpdateDeliveryTest {
         assertThat(gitlab.job(job.id()).state()).isEqualTo(org.cleverrunner.testkit.JobState.RUNNING);
     }
 
+    @Test
+    void theFinalStateWaitsForTheEndOfTheTraceWhenOnlyTheTraceEndpointIsDown() {
+        VirtualTime time = new VirtualTime();
+        CoordinatorClient client = CoordinatorClient.builder().url(gitlab.url()).clock(time).sleeper(time::sleep)
+                .build();
+        JobHandle job = runningJob(client);
+        TraceBuffer trace = new TraceBuffer();
+        trace.append("$ make\nerror: the line that says why\n");
+        TraceUploader uploader = new TraceUploader(client, job.id(), job.token(), trace);
+        gitlab.clearRequests();
+        // GitLab's trace endpoint fails for 3 minutes while job updates work: a PUT then would archive no trace
+        Instant back = time.instant().plus(Duration.ofMinutes(3));
+        gitlab.faults().next(Endpoint.TRACE_PATCH, 100_000).respond(503);
+        time.onTick = () -> {
+            if (!time.instant().isBefore(back)) {
+                gitlab.faults().clear();
+            }
+        };
+
+        FinalUpdateResult result = uploader.complete(JobState.FAILED,
+                org.cleverrunner.coordinator.FailureReason.SCRIPT_FAILURE, 2);
+
+        assertThat(result.outcome()).isEqualTo(FinalUpdateResult.Outcome.DELIVERED);
+        JobView view = gitlab.job(job.id());
+        assertThat(view.finalState()).isEqualTo(org.cleverrunner.testkit.JobState.FAILED);
+        assertThat(view.traceText()).endsWith("error: the line that says why\n");
+        assertThat(view.reportedChecksum()).isEqualTo(view.traceChecksum());
+        assertThat(gitlab.requests(Endpoint.JOB_UPDATE)).as("one PUT, after the trace was taken").hasSize(1);
+    }
+
     static FinalUpdateResult complete(TraceUploader uploader, JobState state) {
         return uploader.complete(state, null, null);
     }

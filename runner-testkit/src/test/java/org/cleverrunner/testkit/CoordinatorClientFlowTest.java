@@ -16,6 +16,7 @@ import org.cleverrunner.coordinator.ArtifactUpload;
 import org.cleverrunner.coordinator.ArtifactUploadResult;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.FailureReason;
+import org.cleverrunner.coordinator.FinalUpdateResult;
 import org.cleverrunner.coordinator.JobRequest;
 import org.cleverrunner.coordinator.JobRequestResult;
 import org.cleverrunner.coordinator.JobUpdate;
@@ -86,10 +87,9 @@ class CoordinatorClientFlowTest {
             assertThat(patch.outcome()).isIn(TracePatchResult.Outcome.ACCEPTED, TracePatchResult.Outcome.RANGE_MISMATCH);
         }
 
-        JobUpdateResult done = uploader.complete(org.cleverrunner.coordinator.JobState.SUCCESS, null, null, 10,
-                Duration.ofMillis(10));
+        FinalUpdateResult done = uploader.complete(org.cleverrunner.coordinator.JobState.SUCCESS, null, null);
 
-        assertThat(done.outcome()).isEqualTo(JobUpdateResult.Outcome.ACCEPTED);
+        assertThat(done.outcome()).isEqualTo(FinalUpdateResult.Outcome.DELIVERED);
         JobView view = fake.awaitJob(handle.id());
         assertThat(view.finalState()).isEqualTo(JobState.SUCCESS);
         assertThat(fake.trace(job.id())).isEqualTo(trace.toByteArray());
@@ -179,7 +179,7 @@ class CoordinatorClientFlowTest {
         assertThat(uploader.cancelRequested()).isTrue();
 
         FailureReason reason = FailureReason.JOB_CANCELED.forCoordinator(job.features().failureReasons());
-        uploader.complete(org.cleverrunner.coordinator.JobState.FAILED, reason, null, 5, Duration.ofMillis(10));
+        uploader.complete(org.cleverrunner.coordinator.JobState.FAILED, reason, null);
         assertThat(fake.awaitJob(handle.id()).finalState()).isEqualTo(JobState.CANCELED);
         assertThat(fake.traceText(handle.id())).isEqualTo("$ sleep 300\nafter_script output\n");
     }
@@ -208,7 +208,7 @@ class CoordinatorClientFlowTest {
                 ArtifactUpload.archive("artifacts.zip", ArtifactSource.ofFile(archive), "1 week"));
         assertThat(uploaded.outcome()).isEqualTo(ArtifactUploadResult.Outcome.UPLOADED);
         new TraceUploader(client, build.id(), build.token(), new TraceBuffer())
-                .complete(org.cleverrunner.coordinator.JobState.SUCCESS, null, null, 3, Duration.ofMillis(10));
+                .complete(org.cleverrunner.coordinator.JobState.SUCCESS, null, null);
         assertThat(fake.artifacts(buildHandle.id())).singleElement()
                 .satisfies(a -> assertThat(a.expireIn()).isEqualTo("1 week"));
 

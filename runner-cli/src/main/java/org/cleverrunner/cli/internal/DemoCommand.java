@@ -42,6 +42,12 @@ import picocli.CommandLine.Option;
                 + " executing their scripts with the local shell.")
 public final class DemoCommand implements Callable<Integer> {
 
+    /** A test coordinator on loopback: 202 repeated after 100 ms, an outage given up after 30 s. */
+    private static final org.cleverrunner.coordinator.FinalUpdatePolicy FINAL_UPDATES =
+            new org.cleverrunner.coordinator.FinalUpdatePolicy(Duration.ofSeconds(30), Duration.ofMillis(100),
+                    Duration.ofMillis(100), Duration.ofSeconds(2), 5);
+
+
     private static final String REGISTRATION_TOKEN = "GR1348941demo-registration-token";
 
     @Option(names = "--quiet", description = "Print only the summary, not the jobs' logs.")
@@ -119,11 +125,11 @@ public final class DemoCommand implements Callable<Integer> {
         int exitCode = process.waitFor();
         if (exitCode == 0) {
             append(trace, "\u001b[32;1mJob succeeded\u001b[0;m\n");
-            uploader.complete(JobState.SUCCESS, null, null, 10, Duration.ofMillis(200));
+            uploader.complete(JobState.SUCCESS, null, null, FINAL_UPDATES);
         } else {
             append(trace, "\u001b[31;1mERROR: Job failed: exit code " + exitCode + "\u001b[0;m\n");
             uploader.complete(JobState.FAILED, FailureReason.SCRIPT_FAILURE.forCoordinator(
-                    job.features().failureReasons()), exitCode, 10, Duration.ofMillis(200));
+                    job.features().failureReasons()), exitCode, FINAL_UPDATES);
         }
         out.println();
     }
