@@ -69,14 +69,14 @@ class CacheUnderRunIT {
         process = startRunner(config(1, ""));
 
         JobView first = run(job("write", 4101, "mkdir -p cache", "echo cached-by-job-1 > cache/a.txt"));
-        assertThat(first.traceText()).contains("Created cache with 1 file(s)");
+        assertThat(first.traceText()).contains("Created cache ", ": 1 file(s), ");
 
         JobView second = run(job("read", 4101, "cat cache/a.txt"));
         assertThat(second.traceText()).contains("Successfully extracted cache", "cached-by-job-1")
-                .doesNotContain("not found");
+                .doesNotContain("No cache found");
 
         JobView other = run(jobWithPolicy("other-project", 4102, "pull", "cat cache/a.txt 2>/dev/null || echo NO-CACHE-HERE"));
-        assertThat(other.traceText()).contains("cache " + key + " not found", "NO-CACHE-HERE")
+        assertThat(other.traceText()).contains("No cache found for " + key, "NO-CACHE-HERE")
                 .doesNotContain("cached-by-job-1");
 
         // the default place: cache/ beside the config and the journal, owner only
@@ -93,7 +93,7 @@ class CacheUnderRunIT {
         process = startRunner(config(1, "cache_dir = \"" + cacheDir + "\"\n"));
 
         JobView first = run(job("write", 4201, "mkdir -p cache", "echo in-cache-dir > cache/a.txt"));
-        assertThat(first.traceText()).contains("Created cache with 1 file(s)");
+        assertThat(first.traceText()).contains("Created cache ", ": 1 file(s), ");
         JobView second = run(job("read", 4201, "cat cache/a.txt"));
         assertThat(second.traceText()).contains("Successfully extracted cache", "in-cache-dir");
 
@@ -117,7 +117,7 @@ class CacheUnderRunIT {
             JobView view = gitlab.awaitJob(racer.id(), Duration.ofSeconds(180));
             assertThat(view.finalState()).as(view.traceText() + "\nrunner log:\n" + runnerLog())
                     .isEqualTo(JobState.SUCCESS);
-            assertThat(view.traceText()).contains("Created cache with 2 file(s)").doesNotContain("failed to save");
+            assertThat(view.traceText()).contains("Created cache ", ": 2 file(s), ").doesNotContain("failed to save");
         }
 
         JobView third = run(job("reader", 4301, "echo \"who=$(cat cache/who.txt) first=$(head -n 1 cache/big.txt)"

@@ -27,6 +27,12 @@ final class CliProcess {
      */
     static Path writeConfig(Path file, int concurrent, String name, String url, String token, String globalExtra,
             String runnerExtra) throws IOException {
+        return writeConfig(file, concurrent, name, url, token, globalExtra, "local-docker", runnerExtra);
+    }
+
+    /** The same with another provisioner, whose own section {@code runnerExtra} may hold. */
+    static Path writeConfig(Path file, int concurrent, String name, String url, String token, String globalExtra,
+            String provisioner, String runnerExtra) throws IOException {
         Files.writeString(file, "concurrent = " + concurrent + "\n"
                 + "check_interval = 1\n"
                 + "shutdown_timeout = 60\n"
@@ -36,7 +42,7 @@ final class CliProcess {
                 + "url = \"" + url + "\"\n"
                 + "token = \"" + token + "\"\n"
                 + "executor = \"docker\"\n"
-                + "provisioner = \"local-docker\"\n"
+                + "provisioner = \"" + provisioner + "\"\n"
                 + runnerExtra
                 + "[runners.docker]\n"
                 + "image = \"" + IMAGE + "\"\n");

@@ -78,6 +78,20 @@ final class LoopbackVms implements AutoCloseable {
         }
     }
 
+    /** Bytes of cache archives the VMs moved between themselves and the store. */
+    long cacheBytes() {
+        synchronized (gateways) {
+            return gateways.stream().mapToLong(DockerGateway::cacheBytes).sum();
+        }
+    }
+
+    /** Bytes of bodies the VMs' gateways relayed between the runner and their Docker Engine. */
+    long relayedBytes() {
+        synchronized (gateways) {
+            return gateways.stream().mapToLong(DockerGateway::relayedBytes).sum();
+        }
+    }
+
     @Override
     public void close() {
         synchronized (gateways) {

@@ -20,6 +20,7 @@ import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
+import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -40,6 +41,7 @@ class S3CacheUnderRunIT {
     static final String BUCKET = "runner-cache";
     static final String ACCESS_KEY = "AKIDRUNNERIT";
     static final String SECRET_KEY = "s3-it-s3cr3t-never-in-any-log";
+    static final String CLEVER_TOKEN = "clever-api-token-for-s3-cache-tests";
 
     @TempDir
     Path dir;
@@ -77,10 +79,8 @@ class S3CacheUnderRunIT {
         s3.stop();
     }
 
-    @Test
-    void nodeModulesCachedUnderDepsAreRestoredByTheNextJobFromTheBucket() throws Exception {
-        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-it", gitlab.url(), token, "",
-                "[runners.cache]\n"
+    String cacheSection() {
+        return "[runners.cache]\n"
                         + "Type = \"s3\"\n"
                         + "Shared = false\n"
                         + "MaxUploadedArchiveSize = 0\n"
@@ -93,23 +93,66 @@ class S3CacheUnderRunIT {
                         + "BucketLocation = \"\"\n"
                         + "AuthenticationType = \"access-key\"\n"
                         + "[runners.cache.gcs]\n"
-                        + "[runners.cache.azure]\n");
+                        + "[runners.cache.azure]\n";
+    }
+
+    @Test
+    void nodeModulesCachedUnderDepsAreRestoredByTheNextJobFromTheBucket() throws Exception {
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-it", gitlab.url(), token, "",
+                cacheSection());
         process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+        roundTrip(5101, 300_000);
+    }
+
+    /**
+     * On Clever Cloud VMs (the simulator's, each a gateway in front of the local engine): the VM moves the archive
+     * between the job's volume and the bucket through pre-signed URLs; the runner host relays none of it.
+     */
+    @Test
+    void onVmsTheArchiveMovesBetweenTheVmAndTheBucketNotThroughTheRunnerHost() throws Exception {
+        try (LoopbackVms vms = new LoopbackVms(); CleverCloudSimulator clever = CleverCloudSimulator.builder()
+                .apiToken(CLEVER_TOKEN).bootTime(Duration.ofMillis(200)).workDir(dir.resolve("clever"))
+                .launcher(vms.launcher()).start()) {
+            Path jar = java.nio.file.Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
+            Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-vm", gitlab.url(), token,
+                    "", "clever-cloud", cacheSection()
+                            + "[runners.provisioners.clever-cloud]\n"
+                            + "organisation = \"" + clever.organisationId() + "\"\n"
+                            + "api-url = \"" + clever.url() + "\"\n"
+                            + "api-token = \"" + CLEVER_TOKEN + "\"\n"
+                            + "endpoint-scheme = \"http\"\n"
+                            + "gateway-jar = \"" + jar + "\"\n"
+                            + "poll-interval = \"200ms\"\n");
+            process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+            int size = 6 * 1024 * 1024;
+
+            roundTrip(5102, size);
+
+            long relayed = vms.relayedBytes();
+            long moved = vms.cacheBytes();
+            System.out.printf("S3 cache on VMs: %d bytes of archives moved by the VMs, %d bytes relayed by the runner"
+                    + " host for both jobs (scripts, logs, API bodies)%n", moved, relayed);
+            assertThat(moved).as("the archive went up once and down once, by the VMs").isGreaterThan(2L * size * 9 / 10);
+            assertThat(relayed).as("the runner host relayed no archive").isLessThan(size / 4);
+        }
+    }
+
+    void roundTrip(long projectId, int bytes) throws Exception {
         String digest = "echo TREE=$(find node_modules -type f | sort | xargs sha256sum | sha256sum | cut -c1-64)"
                 + " FILES=$(find node_modules -type f | wc -l | tr -d ' ')";
 
-        JobView first = run(job("install", 5101, "mkdir -p node_modules/left-pad/lib node_modules/.bin",
-                "head -c 300000 /dev/urandom > node_modules/left-pad/lib/index.js",
+        JobView first = run(job("install", projectId, "mkdir -p node_modules/left-pad/lib node_modules/.bin",
+                "head -c " + bytes + " /dev/urandom > node_modules/left-pad/lib/index.js",
                 "echo '{\"name\":\"left-pad\"}' > node_modules/left-pad/package.json",
                 "echo '#!/bin/sh' > node_modules/.bin/left-pad", digest));
-        assertThat(first.traceText()).contains("Created cache with").doesNotContain("failed to save");
+        assertThat(first.traceText()).contains("Created cache ").doesNotContain("failed to save");
         String written = tree(first.traceText());
 
-        JobView second = run(job("test", 5101, digest));
+        JobView second = run(job("test", projectId, digest));
         assertThat(second.traceText()).contains("Successfully extracted cache").doesNotContain("failed to restore");
         assertThat(tree(second.traceText())).as("the restored node_modules/").isEqualTo(written);
 
-        String name = "runner/" + shortToken + "/project/5101/deps";
+        String name = "runner/" + shortToken + "/project/" + projectId + "/deps";
         assertThat(blobs.list(BUCKET).contents()).extracting(object -> object.key()).containsExactly(name);
         try (InputStream archive = blobs.getBlob(BUCKET, name)) {
             byte[] magic = archive.readNBytes(2);

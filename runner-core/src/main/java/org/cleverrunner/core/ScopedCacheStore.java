@@ -3,9 +3,11 @@ package org.cleverrunner.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.CacheUrls;
 
 /**
  * The part of a cache store one job sees: its keys are named as gitlab-runner names cache objects,
@@ -57,6 +59,11 @@ final class ScopedCacheStore implements CacheStore {
     @Override
     public void save(String key, Path archive) throws IOException {
         store.save(name(key), archive);
+    }
+
+    @Override
+    public Optional<CacheUrls> urls(String key, Duration validity) {
+        return store.urls(name(key), validity);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,14 @@ public interface CacheStore extends AutoCloseable {
         try (InputStream in = Files.newInputStream(archive)) {
             save(key, in, Files.size(archive));
         }
+    }
+
+    /**
+     * URLs through which a job's host can move this key's archive itself, valid for {@code validity}; empty when
+     * the store has none (a directory on the runner host), and the runner moves the archive.
+     */
+    default Optional<CacheUrls> urls(String key, Duration validity) {
+        return Optional.empty();
     }
 
     @Override

@@ -5,9 +5,13 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.CacheUrls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -25,6 +29,11 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignRequest;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
+import software.amazon.awssdk.services.s3.presigner.model.PutObjectPresignRequest;
 
 /**
  * Job caches as objects of one S3 bucket, named {@code [Path/]<key>} where the engine's key already is
@@ -38,10 +47,15 @@ public final class S3CacheStore implements CacheStore {
     /** The largest object a single S3 PUT takes. */
     public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
 
+    /** The longest validity SigV4 allows for a pre-signed URL. */
+    static final Duration MAX_PRESIGN = Duration.ofDays(7);
+    private static final String CONTENT_TYPE = "application/zip";
+
     private static final Logger LOG = LoggerFactory.getLogger(S3CacheStore.class);
 
     private final S3CacheSettings settings;
     private final S3Client client;
+    private final S3Presigner presigner;
 
     public S3CacheStore(S3CacheSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -61,6 +75,14 @@ public final class S3CacheStore implements CacheStore {
                         .connectionTimeout(settings.connectTimeout())
                         .socketTimeout(settings.readTimeout())
                         .expectContinueEnabled(true))
+                .build();
+        this.presigner = S3Presigner.builder()
+                .endpointOverride(settings.endpoint())
+                .region(Region.of(settings.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(settings.accessKey(), settings.secretKey().reveal())))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle())
+                        .chunkedEncodingEnabled(false).build())
                 .build();
     }
 
@@ -133,7 +155,7 @@ public final class S3CacheStore implements CacheStore {
     private void put(String name, RequestBody body, long length) {
         try {
             client.putObject(PutObjectRequest.builder().bucket(settings.bucket()).key(name).contentLength(length)
-                    .contentType("application/zip").build(), body);
+                    .contentType(CONTENT_TYPE).build(), body);
             LOG.debug("cache saved to s3://{}/{} ({} bytes)", settings.bucket(), name, length);
         } catch (SdkException e) {
             throw failure("cannot save", name, e);
@@ -179,8 +201,44 @@ public final class S3CacheStore implements CacheStore {
         return end < 0 ? text : text.substring(0, end);
     }
 
+    /**
+     * A GET and a PUT pre-signed for {@code validity} (at most S3's 7 days), as GitLab Runner's manager signs them
+     * for its helper: the PUT signs only its Content-Type, never a checksum (Ceph RGW refuses the SDK's default
+     * CRC32 on pre-signed uploads), so the job's host sends one body with its Content-Length.
+     */
+    @Override
+    public Optional<CacheUrls> urls(String key, Duration validity) {
+        String name = objectName(key);
+        Duration bounded = validity.compareTo(MAX_PRESIGN) > 0 ? MAX_PRESIGN
+                : validity.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : validity;
+        try {
+            PresignedGetObjectRequest get = presigner.presignGetObject(GetObjectPresignRequest.builder()
+                    .signatureDuration(bounded)
+                    .getObjectRequest(GetObjectRequest.builder().bucket(settings.bucket()).key(name).build())
+                    .build());
+            PresignedPutObjectRequest put = presigner.presignPutObject(PutObjectPresignRequest.builder()
+                    .signatureDuration(bounded)
+                    .putObjectRequest(PutObjectRequest.builder().bucket(settings.bucket()).key(name)
+                            .contentType(CONTENT_TYPE).build())
+                    .build());
+            Map<String, String> headers = new LinkedHashMap<>();
+            put.signedHeaders().forEach((header, values) -> {
+                if (!header.equalsIgnoreCase("host")) {
+                    headers.put(header, String.join(",", values));
+                }
+            });
+            long max = settings.maxUploadedArchiveSize() > 0
+                    ? Math.min(settings.maxUploadedArchiveSize(), MAX_SINGLE_PUT) : MAX_SINGLE_PUT;
+            return Optional.of(new CacheUrls(get.url().toURI(), put.url().toURI(), headers, put.expiration(), max));
+        } catch (java.net.URISyntaxException | SdkException e) {
+            throw new S3CacheException("cannot sign URLs for cache s3://" + settings.bucket() + "/" + name + ": "
+                    + e.getClass().getSimpleName(), e);
+        }
+    }
+
     @Override
     public void close() {
+        presigner.close();
         client.close();
     }
 

@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -13,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.cleverrunner.spi.CacheStore;
+import org.cleverrunner.spi.CacheUrls;
 import org.cleverrunner.spi.ProviderSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -172,5 +181,50 @@ class S3CacheWireTest {
             assertThatThrownBy(() -> store.open("project/1/deps")).isInstanceOf(S3CacheException.class)
                     .hasMessageContaining("s3://" + BUCKET + "/project/1/deps");
         }
+    }
+
+    @Test
+    void preSignedUrlsCarryNoChecksumAndMoveAnArchiveWithoutTheStore() throws Exception {
+        byte[] bytes = random(1024 * 1024 + 3);
+        HttpClient http = HttpClient.newHttpClient();
+        CacheUrls urls;
+        try (CacheStore store = store(Map.of("Path", "fleet"))) {
+            urls = store.urls("project/42/deps", Duration.ofMinutes(30)).orElseThrow();
+        }
+        for (URI url : List.of(urls.download(), urls.upload())) {
+            assertThat(url.getRawQuery()).contains("X-Amz-Signature=").doesNotContainIgnoringCase("checksum")
+                    .contains("X-Amz-Expires=1800");
+            assertThat(url.getRawPath()).endsWith("/" + BUCKET + "/fleet/project/42/deps");
+        }
+        assertThat(urls.toString()).doesNotContain("X-Amz-Signature", "Credential", S3Server.ACCESS_KEY);
+        assertThat(urls.expires()).isAfter(Instant.now().plus(Duration.ofMinutes(29)));
+        assertThat(http.send(HttpRequest.newBuilder(urls.download()).build(), BodyHandlers.discarding()).statusCode())
+                .as("no cache yet").isEqualTo(404);
+
+        HttpRequest.Builder put = HttpRequest.newBuilder(urls.upload()).PUT(BodyPublishers.ofByteArray(bytes));
+        urls.uploadHeaders().forEach(put::header);
+        assertThat(http.send(put.build(), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(urls.download()).build(), BodyHandlers.ofByteArray());
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(bytes);
+        assertThat(stored("fleet/project/42/deps")).isEqualTo(bytes);
+        RecordingProxy.Request upload = proxy.requests().stream().filter(r -> r.method().equals("PUT")).findFirst()
+                .orElseThrow();
+        assertThat(upload.header("content-length")).isEqualTo(Integer.toString(bytes.length));
+        assertThat(upload.headers().keySet()).noneMatch(name -> name.startsWith("x-amz-checksum-")
+                || name.equals("x-amz-sdk-checksum-algorithm"));
+    }
+
+    @Test
+    void anExpiredPreSignedUrlIsRefused() throws Exception {
+        CacheUrls urls;
+        try (CacheStore store = store(Map.of())) {
+            urls = store.urls("project/42/deps", Duration.ofSeconds(1)).orElseThrow();
+        }
+        Thread.sleep(2_100);
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(urls.download()).build(),
+                BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(403);
+        assertThat(answer.body()).contains("AccessDenied");
     }
 }

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.cleverrunner.docker.DockerExecutorException;
+import org.cleverrunner.docker.internal.CacheTransferProtocol;
 import org.cleverrunner.spi.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Docker gateway: a small HTTP service on a job's VM that checks a bearer token, lets through only the Docker
@@ -63,10 +65,12 @@ public final class DockerGateway implements AutoCloseable {
     private final Path dockerSocket;
     private final Duration upstreamConnectTimeout;
     private final Duration upstreamResponseTimeout;
+    private final LongAdder relayed = new LongAdder();
 
     private HttpServer server;
     private ExecutorService executor;
     private DockerHttpClient upstream;
+    private CacheEndpoints cache;
 
     private DockerGateway(Builder builder) {
         this.bindAddress = builder.bindAddress;
@@ -96,6 +100,7 @@ public final class DockerGateway implements AutoCloseable {
                 .responseTimeout(upstreamResponseTimeout)
                 .maxConnections(200)
                 .build();
+        cache = new CacheEndpoints(upstream);
         AtomicInteger threads = new AtomicInteger();
         // Cached pool: a long logs?follow=1 or wait holds its thread and must not delay anyone else.
         executor = Executors.newCachedThreadPool(runnable -> {
@@ -147,6 +152,10 @@ public final class DockerGateway implements AutoCloseable {
                 sendMessage(exchange, 401, "missing or invalid bearer token");
                 return;
             }
+            if (uri.getPath().startsWith("/clever-runner/")) {
+                serveCache(exchange, method, uri.getPath());
+                return;
+            }
             GatewayPolicy.Verdict verdict = GatewayPolicy.check(method, uri.getPath(), uri.getRawQuery());
             if (!verdict.allowed()) {
                 LOG.info("refused {} {}: {}", method, uri.getPath(), verdict.reason());
@@ -176,7 +185,7 @@ public final class DockerGateway implements AutoCloseable {
                 }
                 case STREAM -> {
                     if (hasBody(exchange.getRequestHeaders())) {
-                        request.body(exchange.getRequestBody());
+                        request.body(new CountingInput(exchange.getRequestBody(), relayed));
                     }
                 }
                 case DROP -> {
@@ -192,6 +201,34 @@ public final class DockerGateway implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    /** The gateway's own cache endpoints (see {@link CacheEndpoints}): the archive moves here, not at the runner. */
+    private void serveCache(HttpExchange exchange, String method, String path) throws IOException {
+        boolean restore = path.equals(CacheTransferProtocol.RESTORE_PATH);
+        if (!method.equals("POST") || !restore && !path.equals(CacheTransferProtocol.SAVE_PATH)) {
+            sendMessage(exchange, 404, "no such gateway endpoint: " + method + " " + path);
+            return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        exchange.sendResponseHeaders(200, 0);
+        try (InputStream in = exchange.getRequestBody(); OutputStream out = exchange.getResponseBody()) {
+            if (restore) {
+                cache.restore(in, out);
+            } else {
+                cache.save(in, out);
+            }
+        }
+    }
+
+    /** Bytes of cache archives this gateway moved between its VM and the store, since it started. */
+    public synchronized long cacheBytes() {
+        return cache == null ? 0 : cache.transferredBytes();
+    }
+
+    /** Bytes of request and response bodies relayed between the runner and the Docker Engine, since it started. */
+    public long relayedBytes() {
+        return relayed.sum();
     }
 
     private void forward(HttpExchange exchange, String method, DockerHttpClient.Request request) throws IOException {
@@ -225,6 +262,7 @@ public final class DockerGateway implements AutoCloseable {
                 while ((n = in.read(buffer)) != -1) {
                     body.write(buffer, 0, n);
                     body.flush();
+                    relayed.add(n);
                 }
             }
         }
@@ -305,6 +343,34 @@ public final class DockerGateway implements AutoCloseable {
             return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
+    }
+
+    /** Counts a request body's bytes as the engine reads them. */
+    private static final class CountingInput extends java.io.FilterInputStream {
+        private final LongAdder count;
+
+        CountingInput(InputStream in, LongAdder count) {
+            super(in);
+            this.count = count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count.increment();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] bytes, int off, int len) throws IOException {
+            int n = super.read(bytes, off, len);
+            if (n > 0) {
+                count.add(n);
+            }
+            return n;
         }
     }
 

@@ -53,6 +53,11 @@ final class BuildVolume {
         this.owner = owner;
     }
 
+    /** The container the volume's archive calls go through. */
+    String container() {
+        return container;
+    }
+
     JobUser.Owner owner() {
         return owner;
     }

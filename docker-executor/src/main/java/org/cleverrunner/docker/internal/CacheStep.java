@@ -1,38 +1,33 @@
 package org.cleverrunner.docker.internal;
 
-import static org.cleverrunner.docker.internal.Messages.oneLine;
 import static org.cleverrunner.docker.internal.Messages.warning;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.cleverrunner.spi.CacheStore;
+import java.util.function.LongConsumer;
+import org.cleverrunner.docker.internal.CacheTransferProtocol.Event;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.Trace;
 
 /**
- * restore_cache and archive_cache: each cache rule's zip moves between the job's cache store and the build volume,
- * per its policy (pull, push, pull-push) and {@code when}. A missing cache or a failed save is a line in the log,
- * never the job's failure.
+ * restore_cache and archive_cache: each cache rule's archive moves between the store and the build volume, per its
+ * policy (pull, push, pull-push) and {@code when}, through the job's {@link CacheTransfer}. A missing cache or a
+ * failed save is a line in the log, never the job's failure.
  */
 final class CacheStep {
 
+    /** A transfer still running after this long says how far it is, and again each time as long. */
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
     private final List<JobPlan.CacheRule> rules;
-    private final CacheStore store;
-    private final BuildVolume volume;
-    private final BuildPaths paths;
+    private final CacheTransfer transfer;
     private final Trace trace;
 
-    CacheStep(List<JobPlan.CacheRule> rules, CacheStore store, BuildVolume volume, BuildPaths paths, Trace trace) {
+    CacheStep(List<JobPlan.CacheRule> rules, CacheTransfer transfer, Trace trace) {
         this.rules = rules;
-        this.store = store;
-        this.volume = volume;
-        this.paths = paths;
+        this.transfer = transfer;
         this.trace = trace;
     }
 
@@ -48,65 +43,68 @@ final class CacheStep {
             boolean restored = false;
             for (String key : keys) {
                 trace.line("Checking cache for " + key + "...");
-                if (restore(key)) {
-                    trace.line("Successfully extracted cache");
-                    restored = true;
+                Event done = transfer.restore(key, progress("Downloading cache " + key));
+                switch (done.outcome()) {
+                    case RESTORED -> {
+                        trace.line("Downloaded cache " + key + ": " + Messages.size(done.bytes()) + " in "
+                                + Messages.rate(done.bytes(), done.millis()));
+                        trace.line("Successfully extracted cache");
+                        restored = true;
+                    }
+                    case MISSING -> trace.line("No cache found for " + key);
+                    default -> trace.line(warning("failed to restore cache " + key + ": " + done.message()));
+                }
+                if (restored) {
                     break;
                 }
             }
-            if (!restored) {
-                trace.line(warning("cache " + rule.key() + " not found"));
+            if (!restored && keys.size() > 1) {
+                trace.line("No cache restored for " + rule.key() + " (tried " + keys.size() + " keys)");
             }
         }
     }
 
-    private boolean restore(String key) throws InterruptedException {
-        Path spool = null;
-        try {
-            var archive = store.open(key);
-            if (archive.isEmpty()) {
-                return false;
-            }
-            spool = Files.createTempFile("clever-runner-cache", ".zip");
-            try (InputStream zip = archive.get()) {
-                Files.copy(zip, spool, StandardCopyOption.REPLACE_EXISTING);
-            }
-            Path zip = spool;
-            volume.upload(paths.parentDir(), out -> Archives.zipToTar(zip, out, paths.leafName()));
-            return true;
-        } catch (IOException | RuntimeException e) {
-            trace.line(warning("failed to restore cache " + key + ": " + oneLine(e)));
-            return false;
-        } finally {
-            Closing.delete(spool);
-        }
-    }
-
-    void archive(boolean succeeded, Set<String> trackedFiles) {
+    void archive(boolean succeeded, Set<String> trackedFiles) throws InterruptedException {
         for (JobPlan.CacheRule rule : rules) {
             if ("pull".equals(rule.policy()) || !Rules.applies(rule.when(), succeeded)) {
                 trace.line("Not uploading cache " + rule.key() + " due to policy");
                 continue;
             }
             trace.line("Creating cache " + rule.key() + "...");
-            Path zip = null;
-            try {
-                zip = Files.createTempFile("clever-runner-cache", ".zip");
-                int files = volume.zipProject(zip, new Archives.Selection(rule.paths(), List.of(), rule.untracked(),
-                        trackedFiles));
-                if (files == 0) {
-                    // an empty archive would replace a good one: keep what the store has
-                    trace.line(warning(String.join(", ", rule.paths()) + ": no matching files, cache " + rule.key()
-                            + " not saved"));
-                    continue;
-                }
-                store.save(rule.key(), zip);
-                trace.line("Created cache with " + files + " file(s)");
-            } catch (IOException | RuntimeException e) {
-                trace.line(warning("failed to save cache " + rule.key() + ": " + oneLine(e)));
-            } finally {
-                Closing.delete(zip);
+            Event done = transfer.save(rule.key(), new Archives.Selection(rule.paths(), List.of(), rule.untracked(),
+                    trackedFiles), progress("Uploading cache " + rule.key()));
+            switch (done.outcome()) {
+                case SAVED -> trace.line("Created cache " + rule.key() + ": " + done.files() + " file(s), "
+                        + Messages.size(done.bytes()) + ", in " + Messages.rate(done.bytes(), done.millis()));
+                // an empty archive would replace a good one: keep what the store has
+                case EMPTY -> trace.line(warning(describe(rule) + ": no matching files, cache " + rule.key()
+                        + " not saved"));
+                case TOO_LARGE -> trace.line(warning("cache " + rule.key() + " is " + Messages.size(done.bytes())
+                        + ", over what the store takes (MaxUploadedArchiveSize or S3's 5 GiB): not uploaded"));
+                default -> trace.line(warning("failed to save cache " + rule.key() + ": " + done.message()));
             }
         }
+    }
+
+    private static String describe(JobPlan.CacheRule rule) {
+        List<String> what = new ArrayList<>(rule.paths());
+        if (rule.untracked()) {
+            what.add("untracked files");
+        }
+        return what.isEmpty() ? "nothing to cache" : String.join(", ", what);
+    }
+
+    /** A line every {@link #PROGRESS_EVERY} while a transfer runs, written from the transfer's own thread. */
+    private LongConsumer progress(String what) {
+        long started = System.nanoTime();
+        long[] next = {started + PROGRESS_EVERY.toNanos()};
+        return bytes -> {
+            long now = System.nanoTime();
+            if (now >= next[0]) {
+                next[0] = now + PROGRESS_EVERY.toNanos();
+                trace.line(what + ": " + Messages.size(bytes) + " so far, "
+                        + Messages.rate(bytes, (now - started) / 1_000_000));
+            }
+        };
     }
 }

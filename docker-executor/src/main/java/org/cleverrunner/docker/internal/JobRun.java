@@ -5,6 +5,7 @@ import static org.cleverrunner.docker.internal.Messages.oneLine;
 import static org.cleverrunner.docker.internal.Messages.warning;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DockerClientImpl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -237,7 +238,22 @@ public final class JobRun {
     }
 
     private CacheStep cacheStep() {
-        return new CacheStep(plan.caches(), context.cache(), volume, paths, trace);
+        return new CacheStep(plan.caches(), cacheTransfer(), trace);
+    }
+
+    /**
+     * Through a gateway (a VM of its own), the archive moves on the host, between the volume and the store's URLs,
+     * signed for as long as the job may run; on a local or tcp engine, through the runner.
+     */
+    private CacheTransfer cacheTransfer() {
+        CacheTransfer inProcess = new InProcessCacheTransfer(context.cache(), volume, paths);
+        String scheme = String.valueOf(host.dockerEndpoint().getScheme()).toLowerCase(java.util.Locale.ROOT);
+        if ((scheme.equals("https") || scheme.equals("http")) && docker instanceof DockerClientImpl impl
+                && impl.getHttpClient() != null) {
+            return new GatewayCacheTransfer(context.cache(), impl.getHttpClient(), volume, paths, plan.timeout(),
+                    inProcess);
+        }
+        return inProcess;
     }
 
     private ArtifactsStep artifactsStep() {

@@ -33,6 +33,27 @@ final class Messages {
         return Durations.human(duration.isNegative() ? Duration.ZERO : duration);
     }
 
+    /** {@code 512 B}, {@code 12.3 KiB}, {@code 1.5 GiB}. */
+    static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** {@code 1.2 s (10.3 MiB/s)}: the time taken and the throughput of {@code bytes} over it. */
+    static String rate(long bytes, long millis) {
+        String seconds = String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+        return millis <= 0 ? seconds : seconds + " (" + size(bytes * 1000 / millis) + "/s)";
+    }
+
     /** Control characters and overlong values are not echoed back into the log as they are. */
     static String printable(String text) {
         String cleaned = text.replaceAll("[\\p{Cntrl}]", "?");
