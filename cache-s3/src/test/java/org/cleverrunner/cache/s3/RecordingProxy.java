@@ -21,10 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * what the tests check is what a Ceph RGW would see, not what the SDK says it sends), and can answer the next PUTs
  * with a 500 after reading their whole body, as a server failing an upload.
  */
-final class RecordingProxy implements AutoCloseable {
+public final class RecordingProxy implements AutoCloseable {
 
-    record Request(String method, String target, Map<String, String> headers) {
-        String header(String name) {
+    public record Request(String method, String target, Map<String, String> headers) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -35,7 +35,7 @@ final class RecordingProxy implements AutoCloseable {
     private final AtomicInteger failPuts = new AtomicInteger();
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
 
-    RecordingProxy(int targetPort) throws IOException {
+    public RecordingProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "recording-proxy");
@@ -43,18 +43,18 @@ final class RecordingProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + server.getLocalPort();
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
     /** The next {@code count} PUTs get a 500 InternalError once their body is read. */
-    void failNextPuts(int count) {
+    public void failNextPuts(int count) {
         failPuts.set(count);
     }
 

@@ -8,15 +8,15 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 
 /** A real S3 server in the test JVM: s3proxy on its in-memory blob store, SigV4 with one key pair, one bucket. */
-final class S3Server implements AutoCloseable {
+public final class S3Server implements AutoCloseable {
 
-    static final String ACCESS_KEY = "AKIDCLEVERRUNNERTEST";
-    static final String SECRET_KEY = "s3cr3t-Th1s-Must-N3ver-Be-Pr1nted";
+    public static final String ACCESS_KEY = "AKIDCLEVERRUNNERTEST";
+    public static final String SECRET_KEY = "s3cr3t-Th1s-Must-N3ver-Be-Pr1nted";
 
     private final S3Proxy proxy;
     private final BlobStore blobStore;
 
-    S3Server(String... buckets) throws Exception {
+    public S3Server(String... buckets) throws Exception {
         blobStore = BlobStores.create("transient", new Properties());
         for (String bucket : buckets) {
             blobStore.createContainer(bucket);
@@ -29,15 +29,15 @@ final class S3Server implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return proxy.getPort();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port();
     }
 
-    BlobStore blobStore() {
+    public BlobStore blobStore() {
         return blobStore;
     }
 
