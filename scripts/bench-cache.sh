@@ -27,6 +27,8 @@ s3proxy.identity=$AWS_ACCESS_KEY_ID
 s3proxy.credential=$AWS_SECRET_ACCESS_KEY
 jclouds.provider=filesystem-nio2
 jclouds.filesystem.basedir=$work/s3
+# s3proxy refuses signed, non-chunked bodies over 128 MiB by default; Cellar takes 5 GiB
+s3proxy.v4-max-non-chunked-request-size=6000000000
 CONF
 printf '<configuration><root level="WARN"/></configuration>\n' > "$work/quiet.xml"
 java -Dlogback.configurationFile="$work/quiet.xml" -cp "$classpath" org.gaul.s3proxy.Main \

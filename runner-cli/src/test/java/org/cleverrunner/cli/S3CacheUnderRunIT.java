@@ -183,4 +183,92 @@ class S3CacheUnderRunIT {
                 + CliProcess.read(dir.resolve("runner.log"))).isEqualTo(JobState.SUCCESS);
         return view;
     }
+
+    /**
+     * GitLab Runner's cache semantics under {@code run}, each checked in the bucket: {@code when} against the job's
+     * result, {@code policy} both ways, {@code untracked} taking untracked files only (tracked ones of a real Git
+     * checkout stay out), and a fallback key restoring when the key has no cache yet.
+     */
+    @Test
+    void policiesWhenUntrackedAndFallbackKeysAsGitLabRunner() throws Exception {
+        Path served = java.nio.file.Files.createDirectories(dir.resolve("served"));
+        org.cleverrunner.testkit.TwoCommitProject project = org.cleverrunner.testkit.TwoCommitProject.create(served,
+                "group/cachey");
+        try (org.cleverrunner.testkit.GitHttpServer git = org.cleverrunner.testkit.GitHttpServer.git(served,
+                t -> t.startsWith("glcbt-"))) {
+            Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-rules", gitlab.url(), token,
+                    "", cacheSection());
+            process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+            String prefix = "runner/" + shortToken + "/project/5103/";
+
+            // when: on_failure and always save for a failed job, on_success does not
+            for (String when : List.of("on_success", "on_failure", "always")) {
+                JobView failed = finish(rule("when-" + when, when, "pull-push", false, List.of(),
+                        "mkdir -p keep && echo " + when + " > keep/it.txt", "exit 1"), JobState.FAILED);
+                if (when.equals("on_success")) {
+                    assertThat(failed.traceText()).contains("Not uploading cache when-on_success due to policy");
+                } else {
+                    assertThat(failed.traceText()).contains("Created cache when-" + when + ": 1 file(s)");
+                }
+            }
+            assertThat(objects(prefix)).containsExactlyInAnyOrder("when-on_failure", "when-always");
+
+            // policy: push neither restores nor minds an empty key; pull restores and never saves
+            JobView pushed = finish(rule("pushed", "on_success", "push", false, List.of(),
+                    "mkdir -p keep && echo pushed > keep/it.txt"), JobState.SUCCESS);
+            assertThat(pushed.traceText()).contains("Not downloading cache pushed due to policy",
+                    "Created cache pushed: 1 file(s)");
+            JobView pulled = finish(rule("pushed", "on_success", "pull", false, List.of(),
+                    "echo GOT=$(cat keep/it.txt)", "echo changed > keep/it.txt"), JobState.SUCCESS);
+            assertThat(pulled.traceText()).contains("GOT=pushed", "Not uploading cache pushed due to policy");
+
+            // a key without a cache falls back to the next key that has one
+            JobView fallback = finish(rule("feature-x", "on_success", "pull", false, List.of("when-always"),
+                    "echo GOT=$(cat keep/it.txt)"), JobState.SUCCESS);
+            assertThat(fallback.traceText()).contains("No cache found for feature-x",
+                    "Checking cache for when-always...", "GOT=always");
+
+            // untracked: the files Git does not track, not the checkout's own
+            JobView untracked = finish(rule("untracked", "on_success", "pull-push", true, List.of(),
+                    "mkdir -p build && echo built > build/out.txt && echo changed >> MARKER")
+                    .project(5103, "group/cachey").repoUrl(git.url("group/cachey")).sha(project.main().sha())
+                    .ref(project.main().branch()).refspecs("+refs/heads/" + project.main().branch()
+                            + ":refs/remotes/origin/" + project.main().branch()).variable("GIT_STRATEGY", "fetch"),
+                    JobState.SUCCESS);
+            assertThat(untracked.traceText()).contains("Created cache untracked: 1 file(s)");
+            assertThat(zipNames(prefix + "untracked")).containsExactly("build/out.txt");
+        }
+    }
+
+    JobBuilder rule(String key, String when, String policy, boolean untracked, List<String> fallbackKeys,
+            String... script) {
+        return Jobs.job("rules-" + key).project(5103, "group/cachey").script(script).image(CliProcess.IMAGE)
+                .variable("GIT_STRATEGY", "none").cache(new CacheSpec(key, untracked,
+                        untracked ? List.of() : List.of("keep/"), policy, when, fallbackKeys));
+    }
+
+    JobView finish(JobBuilder job, JobState state) throws IOException {
+        JobHandle handle = gitlab.enqueue(job);
+        JobView view = gitlab.awaitJob(handle.id(), Duration.ofSeconds(120));
+        assertThat(view.finalState()).as(view.traceText() + "\nrunner log:\n"
+                + CliProcess.read(dir.resolve("runner.log"))).isEqualTo(state);
+        return view;
+    }
+
+    List<String> objects(String prefix) {
+        return blobs.list(BUCKET).contents().stream()
+                .map(object -> object.key()).filter(name -> name.startsWith(prefix))
+                .map(name -> name.substring(prefix.length())).toList();
+    }
+
+    List<String> zipNames(String name) throws IOException {
+        List<String> names = new java.util.ArrayList<>();
+        try (InputStream archive = blobs.getBlob(BUCKET, name);
+                java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(archive)) {
+            for (java.util.zip.ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                names.add(entry.getName());
+            }
+        }
+        return names;
+    }
 }
