@@ -90,7 +90,7 @@ public final class JobPlans {
         }
     }
 
-    /** A plan, and the warnings to print at the top of the job's log. */
+    /** A plan, and the warnings to print at the top of the job's log (without their {@code WARNING:} prefix). */
     public record Result(JobPlan plan, List<String> warnings) {
         public Result {
             Objects.requireNonNull(plan, "plan");
@@ -125,7 +125,7 @@ public final class JobPlans {
                 continue;
             }
             if (!Variables.isValidKey(variable.key())) {
-                warnings.add("WARNING: variable " + printableKey(variable.key())
+                warnings.add("variable " + printableKey(variable.key())
                         + " was dropped: a key must match [A-Za-z_][A-Za-z0-9_]*");
                 continue;
             }
@@ -158,7 +158,7 @@ public final class JobPlans {
             try {
                 afterScriptTimeout = GoDuration.parse(configured);
             } catch (IllegalArgumentException e) {
-                warnings.add("WARNING: RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
+                warnings.add("RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
                         + Durations.human(DEFAULT_AFTER_SCRIPT_TIMEOUT));
             }
         }
@@ -229,7 +229,7 @@ public final class JobPlans {
             List<String> warnings) {
         String name = image == null ? null : Variables.expand(image.name(), values);
         if (name == null || name.isBlank()) {
-            warnings.add("WARNING: the job names no image; using " + defaultImage);
+            warnings.add("the job names no image; using " + defaultImage);
             name = defaultImage;
         }
         if (image == null) {
