@@ -175,7 +175,7 @@ public final class JobPlans {
             }
         }
 
-        List<JobPlan.CacheRule> caches = caches(job, jobName, expanded, warnings);
+        List<JobPlan.CacheRule> caches = caches(job, jobName, expanded, warnings, problems);
         List<JobPlan.ArtifactRule> artifacts = new ArrayList<>();
         for (ArtifactSpec artifact : job.artifacts()) {
             artifacts.add(new JobPlan.ArtifactRule(Variables.expand(artifact.name(), expanded),
@@ -219,7 +219,6 @@ public final class JobPlans {
             checkEnvironment(where + "'s", service.variables(), jobEnvironment, problems);
         }
         checkSources(job.gitInfo(), problems);
-        checkCacheKeys(caches, problems);
         if (!problems.isEmpty()) {
             throw new InvalidJobException(job.id(), problems);
         }
@@ -236,9 +235,13 @@ public final class JobPlans {
      * from that key, then from each fallback key, then from CACHE_FALLBACK_KEY. A cache whose key leaves nothing is
      * skipped, a fallback key that leaves nothing is dropped, each with a warning, as gitlab-runner does. The plan's
      * keys are those the cache objects have under {@code project/<id>/}.
+     *
+     * <p>Sanitised keys have no {@code .} or {@code ..} segment left but may hold control characters, which
+     * gitlab-runner keeps: they would reach the job's log ("Checking cache for …") and the store's names as they
+     * are, so they refuse the job.
      */
     private static List<JobPlan.CacheRule> caches(JobPayload job, String jobName, Map<String, String> values,
-            List<String> warnings) {
+            List<String> warnings, List<String> problems) {
         long projectId = job.jobInfo() == null ? 0 : job.jobInfo().projectId();
         List<String> variableFallback = new ArrayList<>();
         String fallbackVariable = values.get("CACHE_FALLBACK_KEY");
@@ -263,6 +266,9 @@ public final class JobPlans {
             if (key.isEmpty()) {
                 continue;
             }
+            if (hasControl(key.get())) {
+                problems.add("cache[" + i + "] key " + quote(key.get()) + " holds control characters");
+            }
             List<String> fallbacks = new ArrayList<>();
             for (String fallback : expandAll(cache.fallbackKeys(), values)) {
                 if (!fallback.isEmpty()) { // gitlab-runner passes over an empty one silently
@@ -271,15 +277,22 @@ public final class JobPlans {
                 }
             }
             fallbacks.addAll(variableFallback);
+            for (String fallback : fallbacks) {
+                if (hasControl(fallback)) {
+                    problems.add("cache[" + i + "] fallback key " + quote(fallback) + " holds control characters");
+                }
+            }
             caches.add(new JobPlan.CacheRule(key.get(), expandAll(cache.paths(), values), cache.untracked(),
                     cache.policy(), cache.when(), fallbacks));
         }
         return caches;
     }
 
-    /** A sanitised key as its object is named under {@code project/<id>/}, or empty with a warning ending in {@code unused}. */
-    private static Optional<String> cacheKey(String raw, long projectId, String unused,
-            List<String> warnings) {
+    /**
+     * A sanitised key as its object is named under {@code project/<id>/}, or empty with a warning that ends in
+     * {@code unused}; a warning too when the key differs from {@code raw}.
+     */
+    private static Optional<String> cacheKey(String raw, long projectId, String unused, List<String> warnings) {
         if (raw.isEmpty()) {
             warnings.add("empty cache key: " + unused);
             return Optional.empty();
@@ -520,24 +533,6 @@ public final class JobPlans {
         }
         if (git.depth() < 0) {
             problems.add("git_info.depth is " + git.depth() + ": it must be 0 (full history) or more");
-        }
-    }
-
-    /**
-     * Sanitised keys have no {@code .} or {@code ..} segment left, but may hold control characters, which
-     * gitlab-runner keeps: they would reach the job's log ("Checking cache for …") and the store's names as they are.
-     */
-    private static void checkCacheKeys(List<JobPlan.CacheRule> caches, List<String> problems) {
-        for (int i = 0; i < caches.size(); i++) {
-            JobPlan.CacheRule cache = caches.get(i);
-            if (hasControl(cache.key())) {
-                problems.add("cache[" + i + "] key " + quote(cache.key()) + " holds control characters");
-            }
-            for (String fallback : cache.fallbackKeys()) {
-                if (hasControl(fallback)) {
-                    problems.add("cache[" + i + "] fallback key " + quote(fallback) + " holds control characters");
-                }
-            }
         }
     }
 

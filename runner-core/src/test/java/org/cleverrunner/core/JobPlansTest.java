@@ -284,7 +284,8 @@ class JobPlansTest {
                 "cache key 'main\\deps-non_protected' sanitized to 'main/deps-non_protected'",
                 "cache key ' / ' could not be sanitized: this fallback key of cache[0] is not used",
                 "cache key '%2e%2E/ \\' could not be sanitized: cache[1] is neither restored nor saved",
-                "cache key 'deps/.. ' resolves outside of the project's caches: cache[3] is neither restored nor saved");
+                "cache key 'deps/.. ' resolves outside of the project's caches: cache[3] is neither restored nor"
+                        + " saved");
     }
 
     @Test

@@ -85,7 +85,7 @@ public final class CacheKeys {
         return key.substring(0, end).endsWith("-protected");
     }
 
-    /** gitlab-runner's one-pass replacer: {@code %2f %2F} to {@code /}, {@code %2e %2E} to {@code .}, {@code \} to {@code /}. */
+    /** gitlab-runner's one-pass replacer: {@code %2f %2F} and {@code \} to {@code /}, {@code %2e %2E} to {@code .}. */
     private static String decode(String key) {
         StringBuilder out = new StringBuilder(key.length());
         int i = 0;
