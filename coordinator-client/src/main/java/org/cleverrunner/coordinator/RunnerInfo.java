@@ -26,7 +26,7 @@ public record RunnerInfo(
             "cancel_gracefully", true, "two_phase_job_commit", true, "upload_multiple_artifacts", true,
             "upload_raw_artifacts", true, "artifacts", true, "artifacts_exclude", true, "variables", true,
             "masking", true, "raw_variables", true, "refspecs", true, "return_exit_code", true,
-            "multi_build_steps", true);
+            "multi_build_steps", true, "fallback_cache_keys", true);
 
     public RunnerInfo {
         Objects.requireNonNull(name, "name");

@@ -226,6 +226,8 @@ class CoordinatorClientWireTest {
         assertThat(body.get("last_update").asText()).isEqualTo("abc123");
         assertThat(body.at("/info/features/trace_checksum").asBoolean()).isTrue();
         assertThat(body.at("/info/features/trace_reset").asBoolean()).isTrue();
+        // Rails hands a job whose cache has fallback_keys only to a runner advertising this
+        assertThat(body.at("/info/features/fallback_cache_keys").asBoolean()).isTrue();
         assertThat(body.at("/info/shell").asText()).isEqualTo("bash");
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cleverrunner.coordinator.payload.ArtifactSpec;
 import org.cleverrunner.coordinator.payload.CacheSpec;
@@ -19,6 +20,7 @@ import org.cleverrunner.coordinator.payload.JobService;
 import org.cleverrunner.coordinator.payload.JobStep;
 import org.cleverrunner.coordinator.payload.JobVariable;
 import org.cleverrunner.coordinator.payload.RegistryCredential;
+import org.cleverrunner.core.internal.CacheKeys;
 import org.cleverrunner.core.internal.GoDuration;
 import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.JobPlan;
@@ -32,10 +34,20 @@ import org.cleverrunner.spi.Secret;
  * service variables, cache keys and paths, artifact names and paths; the job and after_script timeouts; defaults.
  *
  * <p>Problems that do not stop the job (a variable key GitLab allows but no shell does, an unparsable
- * {@code RUNNER_AFTER_SCRIPT_TIMEOUT}, no image) come back as {@link Result#warnings()}, one line each, free of
- * variable values, for the job's log. A payload that cannot run as sent (no script, a negative timeout, a name or URL
- * that no Docker Engine, git or shell could take safely, a variable too large for the environment) is refused
- * with an {@link InvalidJobException} listing every problem, before any host or container exists.
+ * {@code RUNNER_AFTER_SCRIPT_TIMEOUT}, no image, a cache key sanitised or skipped) come back as
+ * {@link Result#warnings()}, one line each, for the job's log. They never hold a variable's value as such, but a
+ * cache key is quoted after expansion, as gitlab-runner quotes it: write them only through the job's masked trace.
+ * A payload that cannot run as sent (no script, a negative timeout, a name or URL that no Docker Engine, git or
+ * shell could take safely, a variable too large for the environment) is refused with an
+ * {@link InvalidJobException} listing every problem, before any host or container exists.
+ *
+ * <h2>Cache keys</h2>
+ * As gitlab-runner: the payload's key (Rails' final key, with its index and {@code -protected} or
+ * {@code -non_protected} suffix) is expanded, or is {@code <job name>/<ref>} when empty, then sanitised
+ * ({@code %2F}, {@code %2E}, backslashes, {@code ..} resolved under a virtual root, trailing spaces); a cache whose
+ * key leaves nothing, or would leave {@code project/<id>/}, is skipped with a warning. Each cache restores from its
+ * key, then its {@code fallback_keys} (sanitised alike, a bad one dropped with a warning), then the
+ * CACHE_FALLBACK_KEY variable, unless that ends in {@code -protected}.
  *
  * <h2>Limits of the environment</h2>
  * Variables that are not file variables reach the job's containers as environment strings {@code KEY=value}, which
@@ -90,7 +102,7 @@ public final class JobPlans {
         }
     }
 
-    /** A plan, and the warnings to print at the top of the job's log. */
+    /** A plan, and the warnings to print at the top of the job's log (without their {@code WARNING:} prefix). */
     public record Result(JobPlan plan, List<String> warnings) {
         public Result {
             Objects.requireNonNull(plan, "plan");
@@ -125,7 +137,7 @@ public final class JobPlans {
                 continue;
             }
             if (!Variables.isValidKey(variable.key())) {
-                warnings.add("WARNING: variable " + printableKey(variable.key())
+                warnings.add("variable " + printableKey(variable.key())
                         + " was dropped: a key must match [A-Za-z_][A-Za-z0-9_]*");
                 continue;
             }
@@ -158,17 +170,12 @@ public final class JobPlans {
             try {
                 afterScriptTimeout = GoDuration.parse(configured);
             } catch (IllegalArgumentException e) {
-                warnings.add("WARNING: RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
+                warnings.add("RUNNER_AFTER_SCRIPT_TIMEOUT: " + e.getMessage() + "; using "
                         + Durations.human(DEFAULT_AFTER_SCRIPT_TIMEOUT));
             }
         }
 
-        List<JobPlan.CacheRule> caches = new ArrayList<>();
-        for (CacheSpec cache : job.cache()) {
-            caches.add(new JobPlan.CacheRule(Variables.expand(cache.key(), expanded),
-                    expandAll(cache.paths(), expanded), cache.untracked(), cache.policy(), cache.when(),
-                    expandAll(cache.fallbackKeys(), expanded)));
-        }
+        List<JobPlan.CacheRule> caches = caches(job, jobName, expanded, warnings, problems);
         List<JobPlan.ArtifactRule> artifacts = new ArrayList<>();
         for (ArtifactSpec artifact : job.artifacts()) {
             artifacts.add(new JobPlan.ArtifactRule(Variables.expand(artifact.name(), expanded),
@@ -212,9 +219,6 @@ public final class JobPlans {
             checkEnvironment(where + "'s", service.variables(), jobEnvironment, problems);
         }
         checkSources(job.gitInfo(), problems);
-        for (int i = 0; i < caches.size(); i++) {
-            checkCacheKey("cache[" + i + "]", caches.get(i).key(), problems);
-        }
         if (!problems.isEmpty()) {
             throw new InvalidJobException(job.id(), problems);
         }
@@ -225,11 +229,93 @@ public final class JobPlans {
         return new Result(plan, warnings);
     }
 
+    /**
+     * The caches with gitlab-runner's keys: the payload's key (Rails' final one, index and protection suffix
+     * included) expanded, or {@code <job name>/<ref>} when it has none, then sanitised ({@link CacheKeys}); restored
+     * from that key, then from each fallback key, then from CACHE_FALLBACK_KEY. A cache whose key leaves nothing is
+     * skipped, a fallback key that leaves nothing is dropped, each with a warning, as gitlab-runner does. The plan's
+     * keys are those the cache objects have under {@code project/<id>/}.
+     *
+     * <p>Sanitised keys have no {@code .} or {@code ..} segment left but may hold control characters, which
+     * gitlab-runner keeps: they would reach the job's log ("Checking cache for …") and the store's names as they
+     * are, so they refuse the job.
+     */
+    private static List<JobPlan.CacheRule> caches(JobPayload job, String jobName, Map<String, String> values,
+            List<String> warnings, List<String> problems) {
+        long projectId = job.jobInfo() == null ? 0 : job.jobInfo().projectId();
+        List<String> variableFallback = new ArrayList<>();
+        String fallbackVariable = values.get("CACHE_FALLBACK_KEY");
+        if (!job.cache().isEmpty() && fallbackVariable != null && !fallbackVariable.isEmpty()) {
+            cacheKey(fallbackVariable, projectId, "CACHE_FALLBACK_KEY is not used", warnings).ifPresent(key -> {
+                // a job of an unprotected ref must not read a protected ref's cache through the variable
+                if (CacheKeys.endsInProtected(key)) {
+                    warnings.add("CACHE_FALLBACK_KEY " + quoteKey(key) + " is not allowed to end in '-protected':"
+                            + " it is not used");
+                } else {
+                    variableFallback.add(key);
+                }
+            });
+        }
+        String ref = job.gitInfo() == null ? null : job.gitInfo().ref();
+        List<JobPlan.CacheRule> caches = new ArrayList<>();
+        for (int i = 0; i < job.cache().size(); i++) {
+            CacheSpec cache = job.cache().get(i);
+            String raw = cache.key() == null || cache.key().isEmpty() ? CacheKeys.defaultKey(jobName, ref)
+                    : Variables.expand(cache.key(), values);
+            var key = cacheKey(raw, projectId, "cache[" + i + "] is neither restored nor saved", warnings);
+            if (key.isEmpty()) {
+                continue;
+            }
+            if (hasControl(key.get())) {
+                problems.add("cache[" + i + "] key " + quote(key.get()) + " holds control characters");
+            }
+            List<String> fallbacks = new ArrayList<>();
+            for (String fallback : expandAll(cache.fallbackKeys(), values)) {
+                if (!fallback.isEmpty()) { // gitlab-runner passes over an empty one silently
+                    cacheKey(fallback, projectId, "this fallback key of cache[" + i + "] is not used", warnings)
+                            .ifPresent(fallbacks::add);
+                }
+            }
+            fallbacks.addAll(variableFallback);
+            for (String fallback : fallbacks) {
+                if (hasControl(fallback)) {
+                    problems.add("cache[" + i + "] fallback key " + quote(fallback) + " holds control characters");
+                }
+            }
+            caches.add(new JobPlan.CacheRule(key.get(), expandAll(cache.paths(), values), cache.untracked(),
+                    cache.policy(), cache.when(), fallbacks));
+        }
+        return caches;
+    }
+
+    /**
+     * A sanitised key as its object is named under {@code project/<id>/}, or empty with a warning that ends in
+     * {@code unused}; a warning too when the key differs from {@code raw}.
+     */
+    private static Optional<String> cacheKey(String raw, long projectId, String unused, List<String> warnings) {
+        if (raw.isEmpty()) {
+            warnings.add("empty cache key: " + unused);
+            return Optional.empty();
+        }
+        var sanitized = CacheKeys.sanitize(raw);
+        if (sanitized.isEmpty()) {
+            warnings.add("cache key " + quoteKey(raw) + " could not be sanitized: " + unused);
+            return sanitized;
+        }
+        var key = CacheKeys.withinProject(projectId, sanitized.get());
+        if (key.isEmpty()) {
+            warnings.add("cache key " + quoteKey(raw) + " resolves outside of the project's caches: " + unused);
+        } else if (!key.get().equals(raw)) {
+            warnings.add("cache key " + quoteKey(raw) + " sanitized to " + quoteKey(key.get()));
+        }
+        return key;
+    }
+
     private static JobPlan.ImageSpec image(JobImage image, Map<String, String> values, String defaultImage,
             List<String> warnings) {
         String name = image == null ? null : Variables.expand(image.name(), values);
         if (name == null || name.isBlank()) {
-            warnings.add("WARNING: the job names no image; using " + defaultImage);
+            warnings.add("the job names no image; using " + defaultImage);
             name = defaultImage;
         }
         if (image == null) {
@@ -450,19 +536,6 @@ public final class JobPlans {
         }
     }
 
-    private static void checkCacheKey(String where, String key, List<String> problems) {
-        if (key == null) {
-            return;
-        }
-        boolean dots = false;
-        for (String segment : key.split("/", -1)) {
-            dots |= segment.equals("..") || segment.equals(".");
-        }
-        if (dots || hasControl(key)) {
-            problems.add(where + " key " + quote(key) + " must not hold '.' or '..' segments or control characters");
-        }
-    }
-
     private static boolean hasControl(String text) {
         return text != null && text.chars().anyMatch(Character::isISOControl);
     }
@@ -502,14 +575,20 @@ public final class JobPlans {
 
     /** A key as the warning shows it: quoted, control characters escaped, cut when long. */
     private static String printableKey(String key) {
-        if (key == null) {
-            return "(no key)";
-        }
+        return key == null ? "(no key)" : printable(key, 64);
+    }
+
+    /** A cache key in a warning: cut later than other texts, as Rails' keys run long (index, hash, suffix). */
+    private static String quoteKey(String key) {
+        return printable(key, 256);
+    }
+
+    private static String printable(String text, int max) {
         StringBuilder out = new StringBuilder("'");
-        for (int i = 0; i < key.length() && i < 64; i++) {
-            char c = key.charAt(i);
+        for (int i = 0; i < text.length() && i < max; i++) {
+            char c = text.charAt(i);
             out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
-        return out.append(key.length() > 64 ? "…'" : "'").toString();
+        return out.append(text.length() > max ? "…'" : "'").toString();
     }
 }

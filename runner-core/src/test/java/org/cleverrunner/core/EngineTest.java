@@ -119,6 +119,24 @@ class EngineTest {
     }
 
     @Test
+    void cacheKeyWarningsReachTheJobsLogOnceEachAndMasked() {
+        JobHandle job = gitlab.enqueue(Jobs.job("cached").maskedVariable("CACHE_SALT", "s4lt-s3cret-value")
+                .cache(new org.cleverrunner.coordinator.payload.CacheSpec("deps/$CACHE_SALT/..\\gems-non_protected",
+                        false, List.of("vendor/"), "pull-push", "on_success", List.of(" / "))));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(20));
+
+        assertThat(backends.plans.get(job.id()).caches()).singleElement()
+                .satisfies(cache -> assertThat(cache.key()).isEqualTo("deps/gems-non_protected"));
+        assertThat(view.traceText())
+                .contains("WARNING: cache key 'deps/[MASKED]/..\\gems-non_protected' sanitized to"
+                        + " 'deps/gems-non_protected'")
+                .contains("WARNING: cache key ' / ' could not be sanitized: this fallback key of cache[0] is not used")
+                .contains("WARNING: the job names no image")
+                .doesNotContain("s4lt-s3cret-value").doesNotContain("WARNING: WARNING:");
+    }
+
+    @Test
     void aCanceledJobStopsAndEndsCanceled() throws Exception {
         JobHandle job = gitlab.enqueue(Jobs.job("long").script("echo started", "sleep 60000"));
         engine = engine(1, Duration.ofSeconds(10)).start();

@@ -154,8 +154,31 @@ class JobPlansInvalidTest {
                 .contains("git_info.ref '--orphan' must not start with '-'");
         assertThat(refusal(tree -> ((ObjectNode) tree.get("git_info")).put("depth", -1)))
                 .contains("git_info.depth is -1");
-        assertThat(refusal(tree -> ((ObjectNode) tree.get("cache").get(0)).put("key", "../../other-project")))
-                .contains("cache[0] key '../../other-project'");
+    }
+
+    @Test
+    void aCacheKeyThatClimbsIsSanitizedLikeGitlabRunnersNotRefused() throws IOException {
+        JobPlans.Result result = JobPlans.fromPayload(edited(tree -> ((ObjectNode) tree.get("cache").get(0))
+                .put("key", "../../other-project")), "r1");
+        assertThat(result.plan().caches()).singleElement()
+                .satisfies(cache -> assertThat(cache.key()).isEqualTo("other-project"));
+        assertThat(result.warnings()).containsExactly("cache key '../../other-project' sanitized to 'other-project'");
+    }
+
+    @Test
+    void controlCharactersLeftInACacheKeyAreRefused() throws IOException {
+        assertThat(refusal(tree -> ((ObjectNode) tree.get("cache").get(0)).put("key", "deps\u001b[2J\nERROR: x")))
+                .contains("cache[0] key 'deps\\u001b[2J\\u000aERROR: x' holds control characters");
+        assertThat(refusal(tree -> ((ObjectNode) tree.get("cache").get(0)).putArray("fallback_keys").add("a\u0007b")))
+                .contains("cache[0] fallback key 'a\\u0007b' holds control characters");
+        // the index is the payload's, also when an earlier cache was skipped
+        assertThat(refusal(tree -> {
+            ((ObjectNode) tree.get("cache").get(0)).put("key", " / ");
+            ((ArrayNode) tree.get("cache")).addObject().put("key", "b\u0000").putArray("paths").add("x");
+        })).contains("cache[1] key 'b\\u0000' holds control characters");
+        // gitlab-runner's sanitiser trims them when they trail: the job runs
+        JobPayload trailing = edited(tree -> ((ObjectNode) tree.get("cache").get(0)).put("key", "deps\t\r\n"));
+        assertThat(JobPlans.fromPayload(trailing, "r1").plan().caches().get(0).key()).isEqualTo("deps");
     }
 
     @Test

@@ -251,4 +251,78 @@ class JobPlansTest {
         assertThat(plan.sources()).isNull();
         assertThat(plan.variables()).isEmpty();
     }
+
+    static CacheSpec cache(String key, List<String> fallbackKeys) {
+        return new CacheSpec(key, false, List.of("vendor/"), "pull-push", "on_success", fallbackKeys);
+    }
+
+    @Test
+    void cacheKeysAreSanitizedAsGitlabRunnerDoesAndTheirRestoreOrderIsKeyFallbacksThenTheVariable() {
+        JobPayload job = payload(Jobs.job("rspec 1/2").image("alpine:3").project(42, "team/app").ref("feature/x")
+                .variable("TARGET", "other")
+                .variable("CACHE_FALLBACK_KEY", "main\\shared-non_protected")
+                // %2F..%2F climbs no higher than the project, backslashes are separators, trailing spaces go
+                .cache(cache("0_deps%2F..%2F..%2F$TARGET\\gems-non_protected   ",
+                        List.of("main\\deps-non_protected", " / ", "$UNSET", "plain-non_protected")))
+                // nothing left: skipped, neither restored nor saved
+                .cache(cache("%2e%2E/ \\", List.of("never-used")))
+                // no key: gitlab-runner's default, the job's name and ref
+                .cache(cache("", List.of()))
+                // trimming comes after cleaning: "deps/.." is left, which is the project's directory itself
+                .cache(cache("deps/.. ", List.of())));
+        JobPlans.Result result = JobPlans.fromPayload(job, "r1");
+
+        assertThat(result.plan().caches()).containsExactly(
+                new JobPlan.CacheRule("other/gems-non_protected", List.of("vendor/"), false, "pull-push",
+                        "on_success", List.of("main/deps-non_protected", "plain-non_protected",
+                                "main/shared-non_protected")),
+                new JobPlan.CacheRule("rspec 1/2/feature/x", List.of("vendor/"), false, "pull-push", "on_success",
+                        List.of("main/shared-non_protected")));
+        assertThat(result.warnings()).containsExactly(
+                "cache key 'main\\shared-non_protected' sanitized to 'main/shared-non_protected'",
+                "cache key '0_deps%2F..%2F..%2Fother\\gems-non_protected   ' sanitized to 'other/gems-non_protected'",
+                "cache key 'main\\deps-non_protected' sanitized to 'main/deps-non_protected'",
+                "cache key ' / ' could not be sanitized: this fallback key of cache[0] is not used",
+                "cache key '%2e%2E/ \\' could not be sanitized: cache[1] is neither restored nor saved",
+                "cache key 'deps/.. ' resolves outside of the project's caches: cache[3] is neither restored nor"
+                        + " saved");
+    }
+
+    @Test
+    void cacheFallbackKeyOfAProtectedRefIsRefusedAfterSanitizing() {
+        // gitlab-runner: "using reserved suffix", "using trailing dot suffix"; a trailing space is trimmed first
+        for (String value : List.of("main-protected", "main-protected.", "main-protected  ")) {
+            JobPlans.Result result = JobPlans.fromPayload(payload(Jobs.job("test").image("alpine:3")
+                    .variable("CACHE_FALLBACK_KEY", value).cache(cache("key-non_protected", List.of()))), "r1");
+            assertThat(result.plan().caches()).singleElement().as(value)
+                    .satisfies(c -> assertThat(c.fallbackKeys()).isEmpty());
+            assertThat(result.warnings()).as(value).last().asString()
+                    .startsWith("CACHE_FALLBACK_KEY 'main-protected").endsWith("is not allowed to end in '-protected':"
+                            + " it is not used");
+        }
+        // gitlab-runner checks "main-protected/." (its sanitiser leaves the dot) and lets it through, although its
+        // object is main-protected's; the check here is on the object's key
+        JobPlans.Result dotted = JobPlans.fromPayload(payload(Jobs.job("test").image("alpine:3")
+                .variable("CACHE_FALLBACK_KEY", "main-protected/. ").cache(cache("key-non_protected", List.of()))),
+                "r1");
+        assertThat(dotted.plan().caches().get(0).fallbackKeys()).isEmpty();
+        assertThat(dotted.warnings()).containsExactly("cache key 'main-protected/. ' sanitized to 'main-protected'",
+                "CACHE_FALLBACK_KEY 'main-protected' is not allowed to end in '-protected': it is not used");
+        // a job without caches has nothing to say about the variable
+        assertThat(JobPlans.fromPayload(payload(Jobs.job("test").image("alpine:3")
+                .variable("CACHE_FALLBACK_KEY", "main-protected")), "r1").warnings()).isEmpty();
+    }
+
+    @Test
+    void aCleanKeyGivesNoWarningAndAKeyThatExpandsToNothingIsSkipped() {
+        JobPlans.Result result = JobPlans.fromPayload(payload(Jobs.job("test").image("alpine:3")
+                .cache(cache("0_gems-non_protected", List.of("fallback-non_protected")))
+                .cache(cache("$UNSET", List.of()))), "r1");
+        assertThat(result.plan().caches()).singleElement().satisfies(c -> {
+            assertThat(c.key()).isEqualTo("0_gems-non_protected");
+            assertThat(c.fallbackKeys()).containsExactly("fallback-non_protected");
+        });
+        // as gitlab-runner: a key that was sent but expands to nothing does not fall back to the default key
+        assertThat(result.warnings()).containsExactly("empty cache key: cache[1] is neither restored nor saved");
+    }
 }
