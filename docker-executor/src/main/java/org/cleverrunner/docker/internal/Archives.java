@@ -206,9 +206,15 @@ public final class Archives {
     public record Selection(List<String> paths, List<String> exclude, boolean untracked, Set<String> tracked) {
 
         public boolean includes(String relative) {
-            boolean included = (untracked && tracked != null && !tracked.contains(relative))
+            // untracked is `git ls-files --others`: never the repository's own metadata
+            boolean included = (untracked && tracked != null && !tracked.contains(relative) && !isVcsMetadata(relative))
                     || matchesAny(paths, relative);
             return included && !matchesAny(exclude, relative);
+        }
+
+        private static boolean isVcsMetadata(String relative) {
+            return relative.equals(".git") || relative.startsWith(".git/") || relative.equals(".hg")
+                    || relative.startsWith(".hg/");
         }
 
         /** A path is taken when it or one of its parent directories matches a pattern. */
