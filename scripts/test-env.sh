@@ -83,6 +83,10 @@ _cr_engine_answers() {
 _cr_cleanup() {
   local rc=$?
   set +e
+  if [[ -n $_cr_rgw_dir ]]; then
+    "$_cr_repo_root/scripts/rgw-env.sh" stop "$_cr_rgw_dir" >/dev/null 2>&1
+    _cr_rgw_dir=""
+  fi
   if [[ -n $_cr_registry_pid ]]; then
     kill -TERM "$_cr_registry_pid" 2>/dev/null
     wait "$_cr_registry_pid" 2>/dev/null
@@ -341,12 +345,26 @@ _cr_start_registry() {
   _cr_log "test registry at 127.0.0.1:$port (htpasswd auth) holds $image"
 }
 
+_cr_rgw_dir=""
+
+# Ceph's S3 gateway itself (what Cellar runs), a single-node cluster of scripts/rgw-env.sh, for the cache tests
+# that check the RGW's own rules. Exports CLEVER_RUNNER_TEST_RGW_ENDPOINT, _ACCESS_KEY and _SECRET_KEY.
+_cr_start_rgw() {
+  _cr_rgw_dir=$(mktemp -u /tmp/clever-runner-rgw.XXXXXX)
+  trap _cr_cleanup EXIT
+  local exports
+  exports=$("$_cr_repo_root/scripts/rgw-env.sh" start "$_cr_rgw_dir") || _cr_die "Ceph RGW did not start"
+  eval "$exports"
+  _cr_log "Ceph RGW at $CLEVER_RUNNER_TEST_RGW_ENDPOINT"
+}
+
 cr_test_env_setup() {
   local start=$SECONDS
   _cr_ensure_vcs_tools
   _cr_ensure_engine
   _cr_build_busybox_image
   _cr_start_registry
+  _cr_start_rgw
   if [[ ${CLEVER_RUNNER_SKIP_ENV_CHECK:-0} != 1 ]]; then
     _cr_verify_engine
   fi

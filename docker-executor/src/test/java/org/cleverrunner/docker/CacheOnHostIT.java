@@ -219,4 +219,18 @@ class CacheOnHostIT {
         assertThat(answer.statusCode()).isEqualTo(401);
     }
 
+    @Test
+    void theGatewayMovesTheArchiveThroughCephRgwToo() throws Exception {
+        try (org.cleverrunner.cache.s3.CephRgw rgw = new org.cleverrunner.cache.s3.CephRgw("vm-cache");
+                CacheStore store = new S3CacheStoreFactory(Map.of()).create(new ProviderSettings("runners[0].cache",
+                        rgw.cacheSettings()))) {
+            long movedBefore = gateway.cacheBytes();
+            DockerExecutorIT.Run first = run(plan("pull-push", WRITE), store);
+            assertThat(first.trace().text()).contains("Created cache deps: 2 file(s)").doesNotContain("WARNING");
+            DockerExecutorIT.Run second = run(plan("pull", READ), store);
+            assertThat(after(second.trace().text(), "READ=")).isEqualTo(after(first.trace().text(), "WROTE="));
+            assertThat(gateway.cacheBytes() - movedBefore).isGreaterThan(2 * 2_097_152L);
+            assertThat(rgw.keys()).containsExactly("deps");
+        }
+    }
 }
