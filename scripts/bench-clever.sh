@@ -5,6 +5,7 @@
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
+export CLEVER_RUNNER_NO_RGW=1 # no cache store in this benchmark
 # shellcheck source=scripts/test-env.sh
 source "$repo_root/scripts/test-env.sh"
 classpath_file="$(mktemp)"
