@@ -134,6 +134,12 @@ class S3CacheUnderRunIT {
                     + " host for both jobs (scripts, logs, API bodies)%n", moved, relayed);
             assertThat(moved).as("the archive went up once and down once, by the VMs").isGreaterThan(2L * size * 9 / 10);
             assertThat(relayed).as("the runner host relayed no archive").isLessThan(size / 4);
+            // pre-signed URLs are credentials: neither the runner's log nor a job's shows one
+            String log = CliProcess.read(dir.resolve("runner.log"));
+            assertThat(log).doesNotContain("X-Amz-Signature", "X-Amz-Credential", SECRET_KEY);
+            for (JobView job : gitlab.jobs()) {
+                assertThat(job.traceText()).doesNotContain("X-Amz-Signature", "X-Amz-Credential", ACCESS_KEY);
+            }
         }
     }
 
