@@ -387,6 +387,105 @@ class DockerExecutorIT {
     }
 
     @Test
+    void nodeModulesBinLinksRoundTripThroughTheCacheAndStillRun() throws Exception {
+        MemoryCache cache = new MemoryCache();
+        List<JobPlan.CacheRule> caches = List.of(new JobPlan.CacheRule("npm-non_protected", List.of("node_modules/"),
+                false, "pull-push", "on_success", null));
+        JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
+        // what npm leaves: a package's bin script and its link in node_modules/.bin, plus a link leading out
+        JobPlan install = new JobPlan(base.runnerId(), base.jobId(), "install", base.projectPath(), base.image(),
+                List.of(), base.variables(), null, List.of(
+                        "mkdir -p node_modules/tool/bin node_modules/.bin",
+                        "printf '#!/bin/sh\\necho tool ran from %s\\n' cache > node_modules/tool/bin/tool",
+                        "chmod +x node_modules/tool/bin/tool",
+                        "ln -s ../tool/bin/tool node_modules/.bin/tool",
+                        "ln -s /etc node_modules/etc",
+                        "node_modules/.bin/tool"),
+                List.of(), base.timeout(), null, caches, null, null, null);
+        Run installed = run(install, cache, null);
+        assertThat(installed.outcome().status()).as(installed.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        try (var zip = org.apache.commons.compress.archivers.zip.ZipFile.builder()
+                .setByteArray(cache.entries.get("npm-non_protected")).get()) {
+            var link = zip.getEntry("node_modules/.bin/tool");
+            assertThat(link).as("the link is in the cache").isNotNull();
+            assertThat(link.getUnixMode()).isEqualTo(0120777);
+            assertThat(zip.getUnixSymlink(link)).isEqualTo("../tool/bin/tool");
+        }
+
+        JobPlan test = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "test", base.projectPath(),
+                base.image(), List.of(), base.variables(), null, List.of(
+                        "node_modules/.bin/tool",
+                        "echo \"link: $(readlink node_modules/.bin/tool)\"",
+                        // the job log echoes each command: $x keeps the markers out of it
+                        "x=etc; if [ -L node_modules/$x ]; then echo \"found-$x-link\";"
+                                + " else echo \"absent-$x-link\"; fi"),
+                List.of(), base.timeout(), null,
+                List.of(new JobPlan.CacheRule("npm-non_protected", List.of("node_modules/"), false, "pull",
+                        "on_success", null)), null, null, null);
+        Run tested = run(test, cache, null);
+
+        assertThat(tested.outcome().status()).as(tested.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(tested.trace().text()).contains("Successfully extracted cache", "tool ran from cache",
+                "link: ../tool/bin/tool", "absent-etc-link").doesNotContain("found-etc-link");
+    }
+
+    @Test
+    void aDependencysLinkLeadingOutIsSkippedWithALineInTheLog() throws Exception {
+        MemoryArtifacts artifacts = new MemoryArtifacts();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (var zip = new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(bytes)) {
+            for (String[] link : new String[][] {{"dist/latest", "app.txt"}, {"dist/passwd", "/etc/passwd"}}) {
+                var entry = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(link[0]);
+                entry.setUnixMode(0120777);
+                zip.putArchiveEntry(entry);
+                zip.write(link[1].getBytes(StandardCharsets.UTF_8));
+                zip.closeArchiveEntry();
+            }
+            var file = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry("dist/app.txt");
+            zip.putArchiveEntry(file);
+            zip.write("the app\n".getBytes(StandardCharsets.UTF_8));
+            zip.closeArchiveEntry();
+        }
+        artifacts.dependencies.put(42L, bytes.toByteArray());
+        JobPlan base = plan(List.of("cat dist/latest",
+                "x=passwd; [ -e dist/$x ] && echo \"found-$x\" || echo \"absent-$x\""), List.of(), List.of(),
+                List.of());
+        JobPlan plan = new JobPlan(base.runnerId(), base.jobId(), "test", base.projectPath(), base.image(),
+                List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null, null, null,
+                List.of(new JobPlan.DependencySpec(42, "build", "artifacts.zip")), null);
+
+        Run run = run(plan, null, artifacts);
+
+        assertThat(run.outcome().status()).as(run.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(run.trace().text()).contains("Downloaded artifacts for build (42)",
+                "WARNING: skipped symlink dist/passwd -> /etc/passwd: points outside the project", "the app",
+                "absent-passwd").doesNotContain("found-passwd");
+    }
+
+    @Test
+    void aCorruptCacheIsNotHalfExtractedAndTheJobRunsUncached() throws Exception {
+        MemoryCache cache = new MemoryCache();
+        byte[] zip = zip(new java.util.TreeMap<>(Map.of("vendor/a.txt", "first file\n",
+                "vendor/b.txt", "second file ".repeat(100))));
+        // flip a byte in the data of the second entry: its CRC no longer matches
+        int name = new String(zip, StandardCharsets.ISO_8859_1).indexOf("vendor/b.txt");
+        zip[name + "vendor/b.txt".length() + 10] ^= 0x01;
+        cache.entries.put("deps", zip);
+        JobPlan base = plan(List.of("c=CACHED; if [ -e vendor/a.txt ]; then echo HALF-$c; else echo UN$c; fi"),
+                List.of(), List.of(), List.of());
+        JobPlan plan = new JobPlan(base.runnerId(), base.jobId(), "test", base.projectPath(), base.image(),
+                List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null,
+                List.of(new JobPlan.CacheRule("deps", List.of("vendor/"), false, "pull", "on_success", null)), null,
+                null, null);
+
+        Run run = run(plan, cache, null);
+
+        assertThat(run.outcome().status()).as(run.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(run.trace().text()).contains("failed to restore cache deps: archive is corrupt: entry "
+                + "'vendor/b.txt'", "UNCACHED").doesNotContain("HALF-CACHED", "Successfully extracted cache");
+    }
+
+    @Test
     void fiftyMegabytesOfOutputStreamThrough() throws Exception {
         RecordingTrace trace = new RecordingTrace(1024 * 1024);
         JobPlan plan = plan(List.of("yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijkl | head -c 52428800"),

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.cleverrunner.spi.ArtifactTransfer;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.Trace;
@@ -48,8 +49,11 @@ final class ArtifactsStep {
                     return "the artifacts of " + label + " are not available";
                 }
                 Path source = zip;
-                volume.upload(paths.parentDir(), out -> Archives.zipToTar(source, out, paths.leafName()));
+                AtomicReference<Archives.Summary> extracted = new AtomicReference<>();
+                volume.upload(paths.parentDir(), out -> extracted.set(Archives.extract(source, out,
+                        paths.leafName())));
                 trace.line("Downloaded artifacts for " + label);
+                skipped(extracted.get());
             } catch (IOException | InterruptedException | RuntimeException e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -77,7 +81,10 @@ final class ArtifactsStep {
                 int files;
                 String filename;
                 if ("zip".equals(rule.format())) {
-                    files = volume.zipProject(archive, selection);
+                    Archives.Summary zipped = volume.archiveProject(archive, selection, Archives.Format.ZIP,
+                            Archives.CompressionLevel.DEFAULT);
+                    skipped(zipped);
+                    files = zipped.entries();
                     filename = "artifacts.zip";
                 } else if ("gzip".equals(rule.format())) {
                     files = volume.gzipProject(archive, selection);
@@ -107,5 +114,12 @@ final class ArtifactsStep {
             }
         }
         return problem;
+    }
+
+    /** The entries an archive left out, one warning each, so that a missing file or link is explained. */
+    private void skipped(Archives.Summary summary) {
+        if (summary != null) {
+            summary.skipped().forEach(line -> trace.line(warning(line)));
+        }
     }
 }

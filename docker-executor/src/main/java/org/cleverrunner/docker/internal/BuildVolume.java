@@ -12,10 +12,12 @@ import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
-import java.util.zip.ZipInputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
  * The job's build volume (/builds), reached only through the Engine's archive API of a created container that
@@ -70,31 +72,49 @@ final class BuildVolume {
             piped(owned, in -> docker.copyArchiveToContainerCmd(container).withRemotePath(remoteDir)
                     .withTarInputStream(in).exec());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // the message as it is: it ends up in the job log
+            throw new UncheckedIOException(e.getMessage(), e);
         }
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted while uploading into " + remoteDir);
         }
     }
 
-    /** Zips the project files the selection takes, streaming the project's tar out of the volume. */
+    /**
+     * Zips the project files the selection takes, streaming the project's tar out of the volume. Returns the number
+     * of files and symlinks.
+     */
     int zipProject(Path zip, Archives.Selection selection) throws IOException {
+        return archiveProject(zip, selection, Archives.Format.ZIP, Archives.CompressionLevel.DEFAULT).entries();
+    }
+
+    /** The project files the selection takes as an archive of the given format and level, and what was left out. */
+    Archives.Summary archiveProject(Path archive, Archives.Selection selection, Archives.Format format,
+            Archives.CompressionLevel level) throws IOException {
         try (InputStream tar = docker.copyArchiveFromContainerCmd(container, paths.projectDir()).exec();
-                OutputStream out = Files.newOutputStream(zip)) {
-            return Archives.tarToZip(tar, out, selection);
+                OutputStream out = Files.newOutputStream(archive)) {
+            return Archives.archive(tar, out, selection, format, level);
         }
     }
 
-    /** Multi-member gzip of the selected files (GitLab's format for reports such as junit). */
+    /** Multi-member gzip of the selected regular files (GitLab's format for reports such as junit). */
     int gzipProject(Path gzip, Archives.Selection selection) throws IOException {
         Path zip = Files.createTempFile("clever-runner-report", ".zip");
         try {
-            int files = zipProject(zip, selection);
-            try (var in = new ZipInputStream(Files.newInputStream(zip)); OutputStream out = Files.newOutputStream(gzip)) {
-                while (in.getNextEntry() != null) {
+            zipProject(zip, selection);
+            int files = 0;
+            // a zip file, not a stream: only its central directory tells symlinks from files
+            try (ZipFile in = ZipFile.builder().setPath(zip).get(); OutputStream out = Files.newOutputStream(gzip)) {
+                for (ZipArchiveEntry entry : Collections.list(in.getEntriesInPhysicalOrder())) {
+                    if (entry.isDirectory() || entry.isUnixSymlink()) {
+                        continue;
+                    }
                     GZIPOutputStream member = new GZIPOutputStream(new NonClosing(out));
-                    in.transferTo(member);
+                    try (InputStream content = in.getInputStream(entry)) {
+                        content.transferTo(member);
+                    }
                     member.finish();
+                    files++;
                 }
             }
             return files;
