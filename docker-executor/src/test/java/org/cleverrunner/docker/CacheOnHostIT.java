@@ -3,6 +3,7 @@ package org.cleverrunner.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -231,6 +232,30 @@ class CacheOnHostIT {
             assertThat(after(second.trace().text(), "READ=")).isEqualTo(after(first.trace().text(), "WROTE="));
             assertThat(gateway.cacheBytes() - movedBefore).isGreaterThan(2 * 2_097_152L);
             assertThat(rgw.keys()).containsExactly("deps");
+        }
+    }
+
+    @Test
+    void tarZstdAtTheJobsLevelIsWrittenOnTheHostAndDetectedOnRestore() throws Exception {
+        try (CacheStore store = store(Map.of())) {
+            JobPlan base = plan("pull-push", WRITE + " && ln -s dep.txt vendor/link && ln -s /etc/passwd vendor/out");
+            List<JobPlan.Variable> variables = new java.util.ArrayList<>(base.variables());
+            variables.add(JobPlan.Variable.of("CACHE_COMPRESSION_FORMAT", "tarzstd"));
+            variables.add(JobPlan.Variable.of("CACHE_COMPRESSION_LEVEL", "fast"));
+            JobPlan zstd = new JobPlan(base.runnerId(), base.jobId(), base.jobName(), base.projectPath(), base.image(),
+                    base.services(), variables, base.sources(), base.script(), base.afterScript(), base.timeout(),
+                    base.afterScriptTimeout(), base.caches(), base.artifacts(), base.dependencies(),
+                    base.registryAuths());
+            DockerExecutorIT.Run first = run(zstd, store);
+            assertThat(first.trace().text()).contains("Created cache deps: 4 file(s)");
+            try (InputStream object = s3.blobStore().getBlob(BUCKET, "deps")) {
+                assertThat(object.readNBytes(4)).as("zstd's magic").containsExactly(0x28, 0xB5, 0x2F, 0xFD);
+            }
+            DockerExecutorIT.Run second = run(plan("pull", READ + " && echo LINK=$(cat vendor/link)"
+                    + " && test ! -e vendor/out && echo NO-OUT"), store);
+            assertThat(second.trace().text()).contains("LINK=kept", "NO-OUT",
+                    "WARNING: skipped symlink vendor/out -> /etc/passwd");
+            assertThat(after(second.trace().text(), "READ=")).isEqualTo(after(first.trace().text(), "WROTE="));
         }
     }
 }

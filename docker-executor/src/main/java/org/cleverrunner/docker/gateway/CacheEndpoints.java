@@ -107,18 +107,17 @@ final class CacheEndpoints {
             }
             long size = Files.size(spool);
             transferredBytes.addAndGet(size);
-            Path zip = spool;
-            int[] files = new int[1];
-            String target = request.parentDir();
-            putArchive(request.container(), target, out -> {
+            Path archive = spool;
+            AtomicReference<Archives.Summary> extracted = new AtomicReference<>();
+            putArchive(request.container(), request.parentDir(), out -> {
                 if (request.root()) {
-                    files[0] = Archives.zipToTar(zip, out, request.leafName());
+                    extracted.set(Archives.extract(archive, out, request.leafName()));
                 } else {
-                    piped(tar -> files[0] = Archives.zipToTar(zip, tar, request.leafName()),
+                    piped(tar -> extracted.set(Archives.extract(archive, tar, request.leafName())),
                             in -> Archives.chown(in, out, request.uid(), request.gid()));
                 }
             });
-            return Event.done(Outcome.RESTORED, size, files[0], millis(started), null);
+            return Event.done(Outcome.RESTORED, size, extracted.get(), millis(started));
         } catch (IOException | RuntimeException e) {
             return Event.done(Outcome.FAILED, 0, 0, millis(started), message(e));
         } catch (InterruptedException e) {
@@ -135,7 +134,9 @@ final class CacheEndpoints {
         Path spool = null;
         try {
             spool = Files.createTempFile("clever-runner-cache", ".zip");
-            int files;
+            Archives.Summary summary;
+            Archives.Format format = Archives.Format.parse(request.format()).value();
+            Archives.CompressionLevel level = Archives.CompressionLevel.parse(request.level()).value();
             DockerHttpClient.Request get = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
                     .path(API + "/containers/" + encode(request.container()) + "/archive?path="
                             + encode(request.projectDir())).build();
@@ -144,26 +145,27 @@ final class CacheEndpoints {
                     return Event.done(Outcome.FAILED, 0, 0, millis(started), "the Docker Engine answered "
                             + response.getStatusCode() + " for the project's files");
                 }
-                try (OutputStream zip = Files.newOutputStream(spool)) {
-                    files = Archives.tarToZip(new Counting(response.getBody(), events.bytes), zip,
+                try (OutputStream archive = Files.newOutputStream(spool)) {
+                    summary = Archives.archive(new Counting(response.getBody(), events.bytes), archive,
                             new Archives.Selection(request.paths(), request.exclude(), request.untracked(),
-                                    new HashSet<>(request.tracked())));
+                                    request.tracked() == null ? null : new HashSet<>(request.tracked())), format,
+                            level);
                 }
             }
             long size = Files.size(spool);
-            if (files == 0) {
-                return Event.done(Outcome.EMPTY, size, 0, millis(started), null);
+            if (summary.entries() == 0) {
+                return Event.done(Outcome.EMPTY, size, summary, millis(started));
             }
             if (request.maxBytes() > 0 && size > request.maxBytes()) {
-                return Event.done(Outcome.TOO_LARGE, size, files, millis(started), null);
+                return Event.done(Outcome.TOO_LARGE, size, summary, millis(started));
             }
             events.bytes.set(0);
             String failure = upload(url, request, spool, size, events);
             if (failure != null) {
-                return Event.done(Outcome.FAILED, size, files, millis(started), failure);
+                return Event.done(Outcome.FAILED, size, summary.entries(), millis(started), failure);
             }
             transferredBytes.addAndGet(size);
-            return Event.done(Outcome.SAVED, size, files, millis(started), null);
+            return Event.done(Outcome.SAVED, size, summary, millis(started));
         } catch (IOException | RuntimeException e) {
             return Event.done(Outcome.FAILED, 0, 0, millis(started), message(e));
         } catch (InterruptedException e) {

@@ -24,11 +24,16 @@ final class CacheStep {
     private final List<JobPlan.CacheRule> rules;
     private final CacheTransfer transfer;
     private final Trace trace;
+    private final Archives.Parsed<Archives.Format> format;
+    private final Archives.Parsed<Archives.CompressionLevel> level;
 
-    CacheStep(List<JobPlan.CacheRule> rules, CacheTransfer transfer, Trace trace) {
+    /** {@code format} and {@code level}: the job's CACHE_COMPRESSION_FORMAT and CACHE_COMPRESSION_LEVEL. */
+    CacheStep(List<JobPlan.CacheRule> rules, CacheTransfer transfer, Trace trace, String format, String level) {
         this.rules = rules;
         this.transfer = transfer;
         this.trace = trace;
+        this.format = Archives.Format.parse(format);
+        this.level = Archives.CompressionLevel.parse(level);
     }
 
     void restore() throws InterruptedException {
@@ -48,6 +53,7 @@ final class CacheStep {
                     case RESTORED -> {
                         trace.line("Downloaded cache " + key + ": " + Messages.size(done.bytes()) + " in "
                                 + Messages.rate(done.bytes(), done.millis()));
+                        done.skipped().forEach(line -> trace.line(warning(line)));
                         trace.line("Successfully extracted cache");
                         restored = true;
                     }
@@ -65,6 +71,8 @@ final class CacheStep {
     }
 
     void archive(boolean succeeded, Set<String> trackedFiles) throws InterruptedException {
+        format.warning().ifPresent(text -> trace.line(warning("CACHE_COMPRESSION_FORMAT: " + text)));
+        level.warning().ifPresent(text -> trace.line(warning("CACHE_COMPRESSION_LEVEL: " + text)));
         for (JobPlan.CacheRule rule : rules) {
             if ("pull".equals(rule.policy()) || !Rules.applies(rule.when(), succeeded)) {
                 trace.line("Not uploading cache " + rule.key() + " due to policy");
@@ -72,7 +80,8 @@ final class CacheStep {
             }
             trace.line("Creating cache " + rule.key() + "...");
             Event done = transfer.save(rule.key(), new Archives.Selection(rule.paths(), List.of(), rule.untracked(),
-                    trackedFiles), progress("Uploading cache " + rule.key()));
+                    trackedFiles), format.value(), level.value(), progress("Uploading cache " + rule.key()));
+            done.skipped().forEach(line -> trace.line(warning(line)));
             switch (done.outcome()) {
                 case SAVED -> trace.line("Created cache " + rule.key() + ": " + done.files() + " file(s), "
                         + Messages.size(done.bytes()) + ", in " + Messages.rate(done.bytes(), done.millis()));

@@ -14,5 +14,6 @@ interface CacheTransfer {
     Event restore(String key, LongConsumer progress) throws InterruptedException;
 
     /** Saves the selected files under {@code key}: SAVED, EMPTY, TOO_LARGE or FAILED. */
-    Event save(String key, Archives.Selection selection, LongConsumer progress) throws InterruptedException;
+    Event save(String key, Archives.Selection selection, Archives.Format format, Archives.CompressionLevel level,
+            LongConsumer progress) throws InterruptedException;
 }

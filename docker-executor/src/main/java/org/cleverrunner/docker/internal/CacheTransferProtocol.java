@@ -36,7 +36,8 @@ public final class CacheTransferProtocol {
      * upload the zip to {@code url} with {@code headers}, if it is at most {@code maxBytes}.
      */
     public record SaveRequest(String container, String projectDir, String url, Map<String, String> headers,
-            List<String> paths, List<String> exclude, boolean untracked, List<String> tracked, long maxBytes) {
+            List<String> paths, List<String> exclude, boolean untracked, List<String> tracked, long maxBytes,
+            String format, String level) {
     }
 
     /** What happened to the cache. */
@@ -46,16 +47,26 @@ public final class CacheTransferProtocol {
 
     /**
      * One line of the answer: {@code type} is {@code progress} (bytes moved so far) or {@code done} (with the
-     * outcome, the files and bytes of the archive, the time taken and, on failure, a message without secrets).
+     * outcome, the files and bytes of the archive, the time taken, on failure a message without secrets, and the
+     * entries the archive left out, each with its reason).
      */
-    public record Event(String type, Outcome outcome, long bytes, int files, long millis, String message) {
+    public record Event(String type, Outcome outcome, long bytes, int files, long millis, String message,
+            List<String> skipped) {
+
+        public Event {
+            skipped = skipped == null ? List.of() : List.copyOf(skipped);
+        }
 
         public static Event progress(long bytes, long millis) {
-            return new Event("progress", null, bytes, 0, millis, null);
+            return new Event("progress", null, bytes, 0, millis, null, null);
         }
 
         public static Event done(Outcome outcome, long bytes, int files, long millis, String message) {
-            return new Event("done", outcome, bytes, files, millis, message);
+            return new Event("done", outcome, bytes, files, millis, message, null);
+        }
+
+        public static Event done(Outcome outcome, long bytes, Archives.Summary summary, long millis) {
+            return new Event("done", outcome, bytes, summary.entries(), millis, null, summary.skipped());
         }
 
         public boolean isDone() {

@@ -60,16 +60,18 @@ final class GatewayCacheTransfer implements CacheTransfer {
     }
 
     @Override
-    public Event save(String key, Archives.Selection selection, LongConsumer progress) throws InterruptedException {
+    public Event save(String key, Archives.Selection selection, Archives.Format format,
+            Archives.CompressionLevel level, LongConsumer progress) throws InterruptedException {
         Optional<CacheUrls> urls = urls(key);
         if (urls.isEmpty()) {
-            return fallback.save(key, selection, progress);
+            return fallback.save(key, selection, format, level, progress);
         }
         SaveRequest request = new SaveRequest(volume.container(), paths.projectDir(), urls.get().upload().toString(),
                 urls.get().uploadHeaders(), selection.paths(), selection.exclude(), selection.untracked(),
-                selection.tracked() == null ? null : new ArrayList<>(selection.tracked()), urls.get().maxUploadBytes());
+                selection.tracked() == null ? null : new ArrayList<>(selection.tracked()), urls.get().maxUploadBytes(),
+                format.id(), level.id());
         Event done = call(CacheTransferProtocol.SAVE_PATH, request, progress);
-        return done != null ? done : fallback.save(key, selection, progress);
+        return done != null ? done : fallback.save(key, selection, format, level, progress);
     }
 
     private Optional<CacheUrls> urls(String key) {

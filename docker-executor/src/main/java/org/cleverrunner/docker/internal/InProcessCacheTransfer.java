@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.cleverrunner.docker.internal.CacheTransferProtocol.Event;
 import org.cleverrunner.docker.internal.CacheTransferProtocol.Outcome;
@@ -43,10 +44,11 @@ final class InProcessCacheTransfer implements CacheTransfer {
             try (InputStream zip = new Progress(archive.get(), progress)) {
                 Files.copy(zip, spool, StandardCopyOption.REPLACE_EXISTING);
             }
-            Path zip = spool;
-            int[] files = new int[1];
-            volume.upload(paths.parentDir(), out -> files[0] = Archives.zipToTar(zip, out, paths.leafName()));
-            return Event.done(Outcome.RESTORED, Files.size(spool), files[0], millis(started), null);
+            Path downloaded = spool;
+            AtomicReference<Archives.Summary> extracted = new AtomicReference<>();
+            volume.upload(paths.parentDir(), out -> extracted.set(Archives.extract(downloaded, out,
+                    paths.leafName())));
+            return Event.done(Outcome.RESTORED, Files.size(spool), extracted.get(), millis(started));
         } catch (IOException | RuntimeException e) {
             return Event.done(Outcome.FAILED, 0, 0, millis(started), oneLine(e));
         } finally {
@@ -55,19 +57,20 @@ final class InProcessCacheTransfer implements CacheTransfer {
     }
 
     @Override
-    public Event save(String key, Archives.Selection selection, LongConsumer progress) {
+    public Event save(String key, Archives.Selection selection, Archives.Format format,
+            Archives.CompressionLevel level, LongConsumer progress) {
         long started = System.nanoTime();
         Path zip = null;
         try {
-            zip = Files.createTempFile("clever-runner-cache", ".zip");
-            int files = volume.zipProject(zip, selection);
+            zip = Files.createTempFile("clever-runner-cache", ".archive");
+            Archives.Summary summary = volume.archiveProject(zip, selection, format, level);
             long size = Files.size(zip);
-            if (files == 0) {
-                return Event.done(Outcome.EMPTY, size, 0, millis(started), null);
+            if (summary.entries() == 0) {
+                return Event.done(Outcome.EMPTY, size, summary, millis(started));
             }
             progress.accept(size);
             store.save(key, zip);
-            return Event.done(Outcome.SAVED, size, files, millis(started), null);
+            return Event.done(Outcome.SAVED, size, summary, millis(started));
         } catch (IOException | RuntimeException e) {
             return Event.done(Outcome.FAILED, 0, 0, millis(started), oneLine(e));
         } finally {
