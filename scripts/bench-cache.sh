@@ -22,7 +22,7 @@ classpath="docker-executor/target/test-classes:docker-executor/target/classes:$(
 # the S3 server: Ceph RGW itself (Cellar's engine, scripts/rgw-env.sh), or s3proxy on a filesystem in a JVM of
 # its own with BENCH_S3=s3proxy (it buffers each signed upload in its heap to check the payload's hash)
 export AWS_DEFAULT_REGION=us-east-1
-printf '<configuration><root level="WARN"/></configuration>\n' > "$work/quiet.xml"
+printf '<configuration><appender name="E" class="ch.qos.logback.core.ConsoleAppender"><encoder><pattern>%%d{HH:mm:ss.SSS} %%logger{0} %%msg%%n</pattern></encoder></appender><logger name="org.cleverrunner.docker" level="${BENCH_LOG:-WARN}"/><root level="WARN"><appender-ref ref="E"/></root></configuration>\n' > "$work/quiet.xml"
 s3_pid=""
 rgw_dir=""
 bench_cleanup() {

@@ -42,6 +42,49 @@ public final class CacheBenchmark {
     private static final Pattern DOWNLOADED = Pattern.compile("Downloaded cache bench: [^\\n]* in ([0-9.]+) s");
     private static final Pattern CREATED = Pattern.compile("Created cache bench: (\\d+) file\\(s\\), ([^,]+), in ([0-9.]+) s");
 
+    private static final LiveHeap LIVE = new LiveHeap();
+
+    /** The heap each GC leaves (what is really live), from the collectors' notifications. */
+    static final class LiveHeap {
+        private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicInteger collections =
+                new java.util.concurrent.atomic.AtomicInteger();
+
+        LiveHeap() {
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((javax.management.NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                    var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                            (javax.management.openmbean.CompositeData) notification.getUserData());
+                    long used = 0;
+                    for (var entry : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                        if (isHeap(entry.getKey())) {
+                            used += entry.getValue().getUsed();
+                        }
+                    }
+                    peak.accumulateAndGet(used, Math::max);
+                    collections.incrementAndGet();
+                }, null, null);
+            }
+        }
+
+        private static boolean isHeap(String pool) {
+            for (MemoryPoolMXBean bean : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (bean.getName().equals(pool)) {
+                    return bean.getType() == MemoryType.HEAP;
+                }
+            }
+            return false;
+        }
+
+        long peak() {
+            return peak.get();
+        }
+
+        int collections() {
+            return collections.get();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int megabytes = Integer.parseInt(args[0]);
         int files = Integer.parseInt(args[1]);
@@ -64,10 +107,24 @@ public final class CacheBenchmark {
             Path out = work.resolve("out");
             Files.createDirectories(out);
             double unzip = seconds(() -> exec(out, "unzip", "-q", "-o", down.toString()));
+            // the floor of any transfer through the Engine's archive API: the same tree in and out with docker cp
+            String container = execOutput(work, "docker", "create", "-v", "/builds", TestDockerEngine.BUSYBOX,
+                    "true").strip();
+            double cpIn;
+            double cpOut;
+            try {
+                cpIn = seconds(() -> exec(tree, "docker", "cp", "vendor", container + ":/builds/"));
+                cpOut = seconds(() -> exec(work, "sh", "-c", "docker cp " + container + ":/builds/vendor - >"
+                        + " /dev/null"));
+            } finally {
+                execOutput(work, "docker", "rm", "-f", "-v", container);
+            }
             System.out.printf("  zip -r + aws s3 cp up:     %6.1f s (zip %.1f s, upload %.1f s), archive %.1f MiB%n",
                     zipUp + awsUp, zipUp, awsUp, Files.size(zip) / 1048576.0);
             System.out.printf("  aws s3 cp down + unzip:    %6.1f s (download %.1f s, unzip %.1f s)%n",
                     awsDown + unzip, awsDown, unzip);
+            System.out.printf("  docker cp of the tree (the Engine's archive API alone): in %.1f s, out %.1f s%n",
+                    cpIn, cpOut);
 
             Map<String, String> values = new HashMap<>(Map.of("Type", "s3",
                     "s3.ServerAddress", URI.create(endpoint).getAuthority(), "s3.Insecure", "true",
@@ -100,14 +157,9 @@ public final class CacheBenchmark {
                 }
                 executor.sweep(local, "bench");
             }
-            long peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    peak += pool.getPeakUsage().getUsed();
-                }
-            }
-            System.out.printf("  peak heap of the runner JVM (executor, S3 client and gateway): %.1f MiB (max %.0f MiB)%n",
-                    peak / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0);
+            System.out.printf("  runner JVM (executor, S3 client and gateway): largest heap left by a GC %.1f MiB,"
+                    + " %d GCs, under -Xmx%.0fm%n", LIVE.peak() / 1048576.0, LIVE.collections(),
+                    Runtime.getRuntime().maxMemory() / 1048576.0);
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -170,6 +222,15 @@ public final class CacheBenchmark {
         long started = System.nanoTime();
         step.run();
         return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static String execOutput(Path dir, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed with " + process.exitValue());
+        }
+        return out;
     }
 
     private static void exec(Path dir, String... command) throws IOException, InterruptedException {

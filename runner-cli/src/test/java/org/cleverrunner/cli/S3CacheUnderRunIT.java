@@ -228,11 +228,20 @@ class S3CacheUnderRunIT {
                     "echo GOT=$(cat keep/it.txt)", "echo changed > keep/it.txt"), JobState.SUCCESS);
             assertThat(pulled.traceText()).contains("GOT=pushed", "Not uploading cache pushed due to policy");
 
-            // a key without a cache falls back to the next key that has one
+            // a key without a cache falls back to the payload's fallback keys, then to CACHE_FALLBACK_KEY
             JobView fallback = finish(rule("feature-x", "on_success", "pull", false, List.of("when-always"),
                     "echo GOT=$(cat keep/it.txt)"), JobState.SUCCESS);
             assertThat(fallback.traceText()).contains("No cache found for feature-x",
                     "Checking cache for when-always...", "GOT=always");
+            JobView variable = finish(rule("feature-y", "on_success", "pull", false, List.of("nothing-here"),
+                    "echo GOT=$(cat keep/it.txt)").variable("CACHE_FALLBACK_KEY", "when-on_failure"),
+                    JobState.SUCCESS);
+            assertThat(variable.traceText()).contains("No cache found for feature-y", "No cache found for nothing-here",
+                    "Checking cache for when-on_failure...", "GOT=on_failure");
+            JobView refused = finish(rule("feature-z", "on_success", "pull", false, List.of(),
+                    "echo GOT=$(cat keep/it.txt 2>/dev/null || echo none)")
+                    .variable("CACHE_FALLBACK_KEY", "main-protected"), JobState.SUCCESS);
+            assertThat(refused.traceText()).contains("GOT=none").doesNotContain("Checking cache for main-protected");
 
             // untracked: the files Git does not track, not the checkout's own
             JobView untracked = finish(rule("untracked", "on_success", "pull-push", true, List.of(),

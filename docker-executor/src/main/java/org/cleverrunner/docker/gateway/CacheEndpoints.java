@@ -107,6 +107,7 @@ final class CacheEndpoints {
             }
             long size = Files.size(spool);
             transferredBytes.addAndGet(size);
+            LOG.debug("cache downloaded: {} bytes in {} ms", size, millis(started));
             Path archive = spool;
             AtomicReference<Archives.Summary> extracted = new AtomicReference<>();
             putArchive(request.container(), request.parentDir(), out -> {
@@ -117,6 +118,7 @@ final class CacheEndpoints {
                             in -> Archives.chown(in, out, request.uid(), request.gid()));
                 }
             });
+            LOG.debug("cache extracted into {}: {} ms since the start", request.container(), millis(started));
             return Event.done(Outcome.RESTORED, size, extracted.get(), millis(started));
         } catch (IOException | RuntimeException e) {
             return Event.done(Outcome.FAILED, 0, 0, millis(started), message(e));
@@ -249,7 +251,7 @@ final class CacheEndpoints {
                     .method(DockerHttpClient.Request.Method.PUT)
                     .path(API + "/containers/" + encode(container) + "/archive?path=" + encode(remoteDir))
                     .putHeader("Content-Type", "application/x-tar")
-                    .body(in).build();
+                    .body(new java.io.BufferedInputStream(in, 256 * 1024)).build();
             answer.set(docker.execute(put));
         });
         try (DockerHttpClient.Response response = answer.get()) {

@@ -21,6 +21,8 @@ import org.cleverrunner.spi.CacheStore;
  */
 final class InProcessCacheTransfer implements CacheTransfer {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InProcessCacheTransfer.class);
+
     private final CacheStore store;
     private final BuildVolume volume;
     private final BuildPaths paths;
@@ -44,6 +46,7 @@ final class InProcessCacheTransfer implements CacheTransfer {
             try (InputStream zip = new Progress(archive.get(), progress)) {
                 Files.copy(zip, spool, StandardCopyOption.REPLACE_EXISTING);
             }
+            LOG.debug("cache {} downloaded: {} ms", key, millis(started));
             Path downloaded = spool;
             AtomicReference<Archives.Summary> extracted = new AtomicReference<>();
             volume.upload(paths.parentDir(), out -> extracted.set(Archives.extract(downloaded, out,
