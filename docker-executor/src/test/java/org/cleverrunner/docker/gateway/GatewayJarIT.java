@@ -47,6 +47,45 @@ class GatewayJarIT {
         }
     }
 
+    /**
+     * The jar's own cache path (commons-compress, zstd-jni's Linux library, Jackson): a file of a container's image
+     * archived as tar+zstd and uploaded to a loopback server standing for the store's pre-signed PUT.
+     */
+    private static void savesACacheAsTarZstdFromTheJar(HttpClient http, int port, String token) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<byte[]> uploaded = new java.util.concurrent.atomic.AtomicReference<>();
+        com.sun.net.httpserver.HttpServer store = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        store.createContext("/bucket/deps", exchange -> {
+            uploaded.set(exchange.getRequestBody().readAllBytes());
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        store.start();
+        try (var docker = TestDockerEngine.connect()) {
+            String container = docker.createContainerCmd(TestDockerEngine.BUSYBOX).withCmd("true").exec().getId();
+            try {
+                byte[] body = org.cleverrunner.docker.internal.CacheTransferProtocol.JSON.writeValueAsBytes(
+                        new org.cleverrunner.docker.internal.CacheTransferProtocol.SaveRequest(container, "/bin",
+                                "http://127.0.0.1:" + store.getAddress().getPort() + "/bucket/deps?X-Amz-Signature=s",
+                                java.util.Map.of(), List.of("busybox"), List.of(), false, null, 0, "tarzstd",
+                                "fast"));
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                                + org.cleverrunner.docker.internal.CacheTransferProtocol.SAVE_PATH))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).contains("\"outcome\":\"SAVED\"");
+                assertThat(uploaded.get()).isNotNull();
+                assertThat(java.util.Arrays.copyOf(uploaded.get(), 4)).as("zstd's magic")
+                        .containsExactly(0x28, 0xB5, 0x2F, 0xFD);
+            } finally {
+                docker.removeContainerCmd(container).withForce(true).exec();
+            }
+        } finally {
+            store.stop(0);
+        }
+    }
+
     @Test
     void servesTheEngineWithTheTokenFromTheEnvironment() throws Exception {
         TestDockerEngine.connect().close(); // fails with the reason when no engine is reachable
@@ -88,6 +127,7 @@ class GatewayJarIT {
             HttpResponse<String> refused = http.send(HttpRequest.newBuilder(ping).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(401);
+            savesACacheAsTarZstdFromTheJar(http, listening, token);
             synchronized (output) {
                 assertThat(output.toString()).doesNotContain(token);
             }
