@@ -3,12 +3,9 @@ package org.cleverrunner.docker.gateway;
 import static org.cleverrunner.docker.internal.CacheTransferProtocol.JSON;
 
 import com.github.dockerjava.transport.DockerHttpClient;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -33,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cleverrunner.docker.DockerConnector;
 import org.cleverrunner.docker.internal.Archives;
+import org.cleverrunner.docker.internal.Pipes;
 import org.cleverrunner.docker.internal.CacheTransferProtocol.Event;
 import org.cleverrunner.docker.internal.CacheTransferProtocol.Outcome;
 import org.cleverrunner.docker.internal.CacheTransferProtocol.RestoreRequest;
@@ -103,7 +101,7 @@ final class CacheEndpoints {
                             + ": " + storeError(response.statusCode(), in));
                 }
                 spool = Files.createTempFile("clever-runner-cache", ".zip");
-                Files.copy(new Counting(in, events.bytes), spool, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(Pipes.counting(in, events.bytes::addAndGet), spool, StandardCopyOption.REPLACE_EXISTING);
             }
             long size = Files.size(spool);
             transferredBytes.addAndGet(size);
@@ -114,7 +112,7 @@ final class CacheEndpoints {
                 if (request.root()) {
                     extracted.set(Archives.extract(archive, out, request.leafName()));
                 } else {
-                    piped(tar -> extracted.set(Archives.extract(archive, tar, request.leafName())),
+                    Pipes.piped("cache-tar", tar -> extracted.set(Archives.extract(archive, tar, request.leafName())),
                             in -> Archives.chown(in, out, request.uid(), request.gid()));
                 }
             });
@@ -148,7 +146,7 @@ final class CacheEndpoints {
                             + response.getStatusCode() + " for the project's files");
                 }
                 try (OutputStream archive = Files.newOutputStream(spool)) {
-                    summary = Archives.archive(new Counting(response.getBody(), events.bytes), archive,
+                    summary = Archives.archive(Pipes.counting(response.getBody(), events.bytes::addAndGet), archive,
                             new Archives.Selection(request.paths(), request.exclude(), request.untracked(),
                                     request.tracked() == null ? null : new HashSet<>(request.tracked())), format,
                             level);
@@ -243,10 +241,10 @@ final class CacheEndpoints {
         }), size);
     }
 
-    private void putArchive(String container, String remoteDir, TarSource source)
+    private void putArchive(String container, String remoteDir, Pipes.Writer source)
             throws IOException, InterruptedException {
         AtomicReference<DockerHttpClient.Response> answer = new AtomicReference<>();
-        piped(source, in -> {
+        Pipes.piped("cache-tar", source, in -> {
             DockerHttpClient.Request put = DockerHttpClient.Request.builder()
                     .method(DockerHttpClient.Request.Method.PUT)
                     .path(API + "/containers/" + encode(container) + "/archive?path=" + encode(remoteDir))
@@ -263,47 +261,6 @@ final class CacheEndpoints {
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
-        }
-    }
-
-    @FunctionalInterface
-    private interface TarSource {
-        void write(OutputStream out) throws IOException;
-    }
-
-    @FunctionalInterface
-    private interface TarSink {
-        void read(InputStream in) throws IOException;
-    }
-
-    /** {@code writer} on a thread of its own into a pipe {@code reader} drains here; either failure is rethrown. */
-    private static void piped(TarSource writer, TarSink reader) throws IOException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        try (PipedInputStream in = new PipedInputStream(64 * 1024)) {
-            PipedOutputStream out = new PipedOutputStream(in);
-            Thread producer = new Thread(() -> {
-                try (out) {
-                    writer.write(out);
-                } catch (IOException | RuntimeException e) {
-                    failure.set(e);
-                }
-            }, "cache-tar");
-            producer.setDaemon(true);
-            producer.start();
-            try {
-                reader.read(in);
-            } finally {
-                in.close();
-                try {
-                    producer.join(TimeUnit.SECONDS.toMillis(30));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-        if (failure.get() != null) {
-            Throwable cause = failure.get();
-            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
         }
     }
 
@@ -353,34 +310,6 @@ final class CacheEndpoints {
             } catch (IOException e) {
                 LOG.warn("cannot delete {}: {}", file, e.toString());
             }
-        }
-    }
-
-    /** Counts the bytes read through it. */
-    private static final class Counting extends FilterInputStream {
-        private final AtomicLong count;
-
-        Counting(InputStream in, AtomicLong count) {
-            super(in);
-            this.count = count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count.incrementAndGet();
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] bytes, int off, int len) throws IOException {
-            int n = super.read(bytes, off, len);
-            if (n > 0) {
-                count.addAndGet(n);
-            }
-            return n;
         }
     }
 

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.cleverrunner.docker.DockerExecutorException;
 import org.cleverrunner.docker.internal.CacheTransferProtocol;
+import org.cleverrunner.docker.internal.Pipes;
 import org.cleverrunner.spi.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,7 +186,7 @@ public final class DockerGateway implements AutoCloseable {
                 }
                 case STREAM -> {
                     if (hasBody(exchange.getRequestHeaders())) {
-                        request.body(new CountingInput(exchange.getRequestBody(), relayed));
+                        request.body(Pipes.counting(exchange.getRequestBody(), relayed::add));
                     }
                 }
                 case DROP -> {
@@ -343,34 +344,6 @@ public final class DockerGateway implements AutoCloseable {
             return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JVM", e);
-        }
-    }
-
-    /** Counts a request body's bytes as the engine reads them. */
-    private static final class CountingInput extends java.io.FilterInputStream {
-        private final LongAdder count;
-
-        CountingInput(InputStream in, LongAdder count) {
-            super(in);
-            this.count = count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count.increment();
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] bytes, int off, int len) throws IOException {
-            int n = super.read(bytes, off, len);
-            if (n > 0) {
-                count.add(n);
-            }
-            return n;
         }
     }
 

@@ -1,20 +1,15 @@
 package org.cleverrunner.docker.internal;
 
-import static org.cleverrunner.docker.internal.Messages.oneLine;
 
 import com.github.dockerjava.api.DockerClient;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
@@ -66,11 +61,12 @@ final class BuildVolume {
 
     /** Streams a tar produced by {@code writer} into the volume at {@code remoteDir}, through a pipe. */
     void upload(String remoteDir, TarWriter writer) throws InterruptedException {
-        TarWriter owned = owner.isRoot() ? writer : out -> piped(writer, in -> Archives.chown(in, out, owner.uid(),
-                owner.gid()));
+        String thread = "tar-" + names.prefix();
+        TarWriter owned = owner.isRoot() ? writer
+                : out -> Pipes.piped(thread, writer::write, in -> Archives.chown(in, out, owner.uid(), owner.gid()));
         try {
-            piped(owned, in -> docker.copyArchiveToContainerCmd(container).withRemotePath(remoteDir)
-                    .withTarInputStream(in).exec());
+            Pipes.piped(thread, owned::write, in -> docker.copyArchiveToContainerCmd(container)
+                    .withRemotePath(remoteDir).withTarInputStream(in).exec());
         } catch (IOException e) {
             // the message as it is: it ends up in the job log
             throw new UncheckedIOException(e.getMessage(), e);
@@ -120,44 +116,6 @@ final class BuildVolume {
             return files;
         } finally {
             Closing.delete(zip);
-        }
-    }
-
-    @FunctionalInterface
-    private interface TarReader {
-        void read(InputStream in) throws IOException;
-    }
-
-    /**
-     * Runs {@code writer} on a thread of its own into a pipe that {@code reader} drains on this one; a failure on
-     * either side ends both and is rethrown here.
-     */
-    private void piped(TarWriter writer, TarReader reader) throws IOException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        try (PipedInputStream in = new PipedInputStream(64 * 1024)) {
-            PipedOutputStream out = new PipedOutputStream(in);
-            Thread producer = new Thread(() -> {
-                try (out) {
-                    writer.write(out);
-                } catch (IOException | RuntimeException e) {
-                    failure.set(e);
-                }
-            }, "tar-" + names.prefix());
-            producer.setDaemon(true);
-            producer.start();
-            try {
-                reader.read(in);
-            } finally {
-                in.close(); // a reader that gave up unblocks the writer
-                try {
-                    producer.join(TimeUnit.SECONDS.toMillis(30));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-        if (failure.get() != null) {
-            throw new IOException(oneLine(failure.get()), failure.get());
         }
     }
 
