@@ -1,6 +1,5 @@
 package org.cleverrunner.docker.internal;
 
-
 import com.github.dockerjava.api.DockerClient;
 import java.io.FilterOutputStream;
 import java.io.IOException;
