@@ -57,8 +57,15 @@ public final class Pipes {
         }, threadName);
         producer.setDaemon(true);
         producer.start();
+        RuntimeException readerFailure = null;
         try (InputStream in = pipe.source()) {
             reader.read(in);
+        } catch (RuntimeException e) {
+            readerFailure = e; // the writer's failure, when there is one, is what went wrong first
+        } catch (IOException e) {
+            if (failure.get() == null) {
+                throw e;
+            }
         } finally {
             pipe.closeSource(); // a reader that gave up unblocks the writer
             try {
@@ -70,6 +77,9 @@ public final class Pipes {
         Throwable cause = failure.get();
         if (cause != null) {
             throw cause instanceof IOException io ? io : new IOException(Messages.oneLine(cause), cause);
+        }
+        if (readerFailure != null) {
+            throw readerFailure;
         }
     }
 
