@@ -15,6 +15,7 @@ echo "[demo] building runner-cli (mvn -B -q -ntp -DskipTests -pl runner-cli -am 
 mvn -B -q -ntp -Dstyle.color=never -DskipTests -pl runner-cli -am package
 
 # Exports DOCKER_HOST; its EXIT trap stops a private engine it started.
+export CLEVER_RUNNER_NO_RGW=1 # the demo keeps its caches on disk: no S3 server needed
 # shellcheck source=scripts/test-env.sh
 source "$repo_root/scripts/test-env.sh"
 
