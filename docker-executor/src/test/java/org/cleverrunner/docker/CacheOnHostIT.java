@@ -238,14 +238,9 @@ class CacheOnHostIT {
     @Test
     void tarZstdAtTheJobsLevelIsWrittenOnTheHostAndDetectedOnRestore() throws Exception {
         try (CacheStore store = store(Map.of())) {
-            JobPlan base = plan("pull-push", WRITE + " && ln -s dep.txt vendor/link && ln -s /etc/passwd vendor/out");
-            List<JobPlan.Variable> variables = new java.util.ArrayList<>(base.variables());
-            variables.add(JobPlan.Variable.of("CACHE_COMPRESSION_FORMAT", "tarzstd"));
-            variables.add(JobPlan.Variable.of("CACHE_COMPRESSION_LEVEL", "fast"));
-            JobPlan zstd = new JobPlan(base.runnerId(), base.jobId(), base.jobName(), base.projectPath(), base.image(),
-                    base.services(), variables, base.sources(), base.script(), base.afterScript(), base.timeout(),
-                    base.afterScriptTimeout(), base.caches(), base.artifacts(), base.dependencies(),
-                    base.registryAuths());
+            JobPlan zstd = plan("pull-push", WRITE + " && ln -s dep.txt vendor/link && ln -s /etc/passwd vendor/out")
+                    .withVariable(JobPlan.Variable.of("CACHE_COMPRESSION_FORMAT", "tarzstd"))
+                    .withVariable(JobPlan.Variable.of("CACHE_COMPRESSION_LEVEL", "fast"));
             DockerExecutorIT.Run first = run(zstd, store);
             assertThat(first.trace().text()).contains("Created cache deps: 4 file(s)");
             try (InputStream object = s3.blobStore().getBlob(BUCKET, "deps")) {

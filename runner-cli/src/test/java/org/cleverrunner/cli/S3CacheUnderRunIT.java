@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -21,9 +19,7 @@ import org.cleverrunner.testkit.JobState;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
 import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
+import org.cleverrunner.cache.s3.S3Server;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class S3CacheUnderRunIT {
 
     static final String BUCKET = "runner-cache";
-    static final String ACCESS_KEY = "AKIDRUNNERIT";
-    static final String SECRET_KEY = "s3-it-s3cr3t-never-in-any-log";
+    static final String ACCESS_KEY = S3Server.ACCESS_KEY;
+    static final String SECRET_KEY = S3Server.SECRET_KEY;
     static final String CLEVER_TOKEN = "clever-api-token-for-s3-cache-tests";
 
     @TempDir
@@ -48,20 +44,14 @@ class S3CacheUnderRunIT {
     final String token = "glrt-s3" + CacheUnderRunIT.hex(3) + "z" + CacheUnderRunIT.hex(8);
     final String shortToken = token.substring(5, 14);
     FakeCoordinator gitlab;
-    S3Proxy s3;
+    S3Server s3;
     BlobStore blobs;
     Process process;
 
     @BeforeEach
     void start() throws Exception {
-        blobs = BlobStores.create("transient", new Properties());
-        blobs.createContainer(BUCKET);
-        s3 = S3Proxy.builder().blobStore(blobs).awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY,
-                SECRET_KEY).endpoint(URI.create("http://127.0.0.1:0")).build();
-        s3.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(s3.getState()); i++) {
-            Thread.sleep(50);
-        }
+        s3 = new S3Server(BUCKET);
+        blobs = s3.blobStore();
         gitlab = FakeCoordinator.builder().firstJobId(780_000 + CacheUnderRunIT.RANDOM.nextInt(100_000))
                 .longPollTimeout(Duration.ofSeconds(5)).traceUpdateInterval(Duration.ofSeconds(1)).start();
         gitlab.addRunner(token, Set.of(), true);
@@ -76,7 +66,7 @@ class S3CacheUnderRunIT {
             }
         }
         gitlab.close();
-        s3.stop();
+        s3.close();
     }
 
     String cacheSection() {
@@ -85,7 +75,7 @@ class S3CacheUnderRunIT {
                         + "Shared = false\n"
                         + "MaxUploadedArchiveSize = 0\n"
                         + "[runners.cache.s3]\n"
-                        + "ServerAddress = \"127.0.0.1:" + s3.getPort() + "\"\n"
+                        + "ServerAddress = \"127.0.0.1:" + s3.port() + "\"\n"
                         + "Insecure = true\n"
                         + "AccessKey = \"" + ACCESS_KEY + "\"\n"
                         + "SecretKey = \"" + SECRET_KEY + "\"\n"

@@ -59,11 +59,12 @@ public final class S3CacheStore implements CacheStore {
 
     public S3CacheStore(S3CacheSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(settings.accessKey(), settings.secretKey().reveal()));
         this.client = S3Client.builder()
                 .endpointOverride(settings.endpoint())
                 .region(Region.of(settings.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(settings.accessKey(), settings.secretKey().reveal())))
+                .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
                 // SDK >= 2.30 adds CRC32 trailers to every put and validates gets: Ceph RGW (Cellar) refuses the
                 // aws-chunked bodies (MissingContentLength, bare 400s); only send checksums an operation requires
@@ -79,8 +80,7 @@ public final class S3CacheStore implements CacheStore {
         this.presigner = S3Presigner.builder()
                 .endpointOverride(settings.endpoint())
                 .region(Region.of(settings.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(settings.accessKey(), settings.secretKey().reveal())))
+                .credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle())
                         .chunkedEncodingEnabled(false).build())
                 .build();

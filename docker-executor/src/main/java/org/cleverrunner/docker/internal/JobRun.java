@@ -238,19 +238,9 @@ public final class JobRun {
     }
 
     private CacheStep cacheStep() {
-        return new CacheStep(plan.caches(), cacheTransfer(), trace, variable("CACHE_COMPRESSION_FORMAT"),
-                variable("CACHE_COMPRESSION_LEVEL"));
-    }
-
-    /** A job variable's value as the job sees it, or null. */
-    private String variable(String key) {
-        String value = null;
-        for (JobPlan.Variable variable : plan.variables()) {
-            if (variable.key().equals(key)) {
-                value = variable.value(); // the last one wins, as in the job's environment
-            }
-        }
-        return value;
+        return new CacheStep(plan.caches(), cacheTransfer(), trace,
+                plan.variable("CACHE_COMPRESSION_FORMAT").orElse(null),
+                plan.variable("CACHE_COMPRESSION_LEVEL").orElse(null));
     }
 
     /**
