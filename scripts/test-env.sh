@@ -25,6 +25,8 @@
 #   CLEVER_RUNNER_NO_DOCKER_INSTALL=1  never run apt-get; fail if docker.io/busybox-static are missing
 #   CLEVER_RUNNER_DOCKERD=path         dockerd binary to start (default: dockerd)
 #   CLEVER_RUNNER_DOCKERD_ARGS="..."   extra dockerd flags (e.g. --storage-driver vfs)
+#   CLEVER_RUNNER_PRIVATE_DOCKERD=DIR  always start the private dockerd, its directory under DIR (say, a tmpfs
+#                                      of a benchmark); DOCKER_HOST and /var/run/docker.sock are not used
 #   CLEVER_RUNNER_DOCKER_START_TIMEOUT seconds to wait for the private dockerd (default 60)
 #   CLEVER_RUNNER_SKIP_ENV_CHECK=1     skip the run/network verification (images are still built)
 #   CLEVER_RUNNER_LOG_DIR=dir          where the private dockerd's log is kept after exit
@@ -140,6 +142,10 @@ _cr_cleanup() {
   if [[ -n $_cr_created_run_containerd ]]; then
     rmdir /run/containerd/s /run/containerd 2>/dev/null
   fi
+  # a script that sourced this one may have more to undo once the engine is gone (bench-cache.sh's tmpfs)
+  if declare -F _cr_after_cleanup >/dev/null; then
+    _cr_after_cleanup
+  fi
   return $rc
 }
 
@@ -157,7 +163,7 @@ _cr_start_private_dockerd() {
 
   [[ -e /run/containerd ]] || _cr_created_run_containerd=1
   # Unix socket paths are limited to 108 bytes: keep the directory short, under /tmp.
-  _cr_private_dir=$(mktemp -d /tmp/clever-runner-docker.XXXXXX)
+  _cr_private_dir=$(mktemp -d "${CLEVER_RUNNER_PRIVATE_DOCKERD:-/tmp}/clever-runner-docker.XXXXXX")
   local d=$_cr_private_dir
   trap _cr_cleanup EXIT
   trap 'exit 130' INT
@@ -192,6 +198,10 @@ _cr_ensure_engine() {
   if ! command -v docker >/dev/null 2>&1; then
     _cr_apt_install docker.io
     command -v docker >/dev/null 2>&1 || _cr_die "docker CLI still missing after installing docker.io"
+  fi
+  if [[ -n ${CLEVER_RUNNER_PRIVATE_DOCKERD:-} ]]; then
+    _cr_start_private_dockerd
+    return
   fi
   if [[ -n ${DOCKER_HOST:-} ]]; then
     if _cr_engine_answers "$DOCKER_HOST"; then

@@ -31,10 +31,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.UnixStat;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
-import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
 
 /**
  * Tar and zip streams for the Engine archive API, caches and artifacts, built with commons-compress and always
@@ -192,8 +190,9 @@ public final class Archives {
         int files = 0;
         int links = 0;
         List<String> skipped = new ArrayList<>();
+        OutputStream sealed = ArchiveSeal.sealing(out);
         try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name());
-                Sink sink = format == Format.ZIP ? new ZipSink(out, level) : Zstd.tarSink(out, level)) {
+                ArchiveSinks.Sink sink = ArchiveSinks.open(sealed, format, level)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 String name = entry.getName();
                 int slash = name.indexOf('/');
@@ -219,102 +218,8 @@ public final class Archives {
                             + ", only regular files, directories and symlinks are archived");
                 }
             }
-            sink.finish(files + links);
         }
         return new Summary(format, files, links, skipped);
-    }
-
-    /** Where {@link #archive} writes entries: a zip, or a tar inside zstd. */
-    private interface Sink extends java.io.Closeable {
-        void file(String name, int mode, long size, long modified, InputStream content) throws IOException;
-
-        void link(String name, String target, long modified) throws IOException;
-
-        void finish(int entries) throws IOException;
-    }
-
-    private static final class ZipSink implements Sink {
-        private final ZipArchiveOutputStream zip;
-
-        ZipSink(OutputStream out, CompressionLevel level) {
-            zip = new ZipArchiveOutputStream(out);
-            zip.setLevel(level.deflateLevel());
-        }
-
-        @Override
-        public void file(String name, int mode, long size, long modified, InputStream content) throws IOException {
-            ZipArchiveEntry entry = new ZipArchiveEntry(name);
-            entry.setTime(modified);
-            entry.setUnixMode(UnixStat.FILE_FLAG | (mode & 0777));
-            // a known size lets a streamed zip use Zip64 for entries of 4 GiB and more
-            entry.setSize(size);
-            zip.putArchiveEntry(entry);
-            content.transferTo(zip);
-            zip.closeArchiveEntry();
-        }
-
-        @Override
-        public void link(String name, String target, long modified) throws IOException {
-            byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
-            ZipArchiveEntry entry = new ZipArchiveEntry(name);
-            entry.setTime(modified);
-            entry.setUnixMode(UnixStat.LINK_FLAG | 0777);
-            entry.setSize(bytes.length);
-            zip.putArchiveEntry(entry);
-            zip.write(bytes);
-            zip.closeArchiveEntry();
-        }
-
-        @Override
-        public void finish(int entries) {
-            if (entries == 0) {
-                // an empty zip is still a valid archive
-                zip.setComment("empty");
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            zip.close();
-        }
-    }
-
-    private static final class TarSink implements Sink {
-        private final TarArchiveOutputStream tar;
-
-        TarSink(OutputStream compressed) {
-            tar = newTar(compressed);
-        }
-
-        @Override
-        public void file(String name, int mode, long size, long modified, InputStream content) throws IOException {
-            TarArchiveEntry entry = new TarArchiveEntry(name);
-            entry.setMode(mode & 0777);
-            entry.setSize(size);
-            entry.setModTime(modified);
-            tar.putArchiveEntry(entry);
-            content.transferTo(tar);
-            tar.closeArchiveEntry();
-        }
-
-        @Override
-        public void link(String name, String target, long modified) throws IOException {
-            TarArchiveEntry entry = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
-            entry.setLinkName(target);
-            entry.setMode(0777);
-            entry.setModTime(modified);
-            tar.putArchiveEntry(entry);
-            tar.closeArchiveEntry();
-        }
-
-        @Override
-        public void finish(int entries) {
-        }
-
-        @Override
-        public void close() throws IOException {
-            tar.close();
-        }
     }
 
     /**
@@ -323,15 +228,6 @@ public final class Archives {
      * escape the callers' handling.
      */
     private static final class Zstd {
-        static Sink tarSink(OutputStream out, CompressionLevel level) throws IOException {
-            try {
-                // the content checksum lets a restore tell a damaged archive from a good one
-                return new TarSink(new ZstdCompressorOutputStream(out, level.zstdLevel(), false, true));
-            } catch (LinkageError e) {
-                throw new IOException("zstd is not available here: " + e, e);
-            }
-        }
-
         static InputStream decompress(InputStream in) throws IOException {
             try {
                 return new ZstdCompressorInputStream(in);
@@ -427,8 +323,11 @@ public final class Archives {
      *
      * <p>Restoring is all or nothing, so that a job runs uncached rather than half-cached: a first pass reads the
      * whole archive (every name checked, every byte read and, in a zip, checked against its CRC) before a single tar
-     * byte is written, and any of the following refuses the whole archive with an {@link InvalidArchiveException}
-     * naming the entry (GitLab Runner's extractors also fail the whole extraction on a zip-slip entry):
+     * byte is written. An archive this runner saved carries an {@link ArchiveSeal}, a checksum of the whole file:
+     * when it matches, the first pass reads names and link targets only and each file's data is checked as it
+     * streams (inflated once, not twice); when it does not, the archive is refused. Any of the following refuses the
+     * whole archive with an {@link InvalidArchiveException} naming the entry (GitLab Runner's extractors also fail
+     * the whole extraction on a zip-slip entry):
      * <ul>
      *   <li>a name that would leave the prefix or that the Engine could not extract: absolute, {@code ..} or
      *       {@code .} segments ({@code ../x}, {@code a/../../x}), empty segments, backslashes, NUL characters,
@@ -451,14 +350,21 @@ public final class Archives {
      * <p>Only the archive itself is checked: a symlink already in the directory (say, committed to the repository)
      * is the Engine's to resolve, which it does inside the container.
      *
-     * @throws InvalidArchiveException if the archive is refused; nothing has been written to {@code out} then
+     * @throws InvalidArchiveException if the archive is refused; nothing has been written to {@code out} then,
+     *     except when an intact seal vouched for data that then fails its CRC (an archiver's bug or a forged seal)
      * @throws IllegalArgumentException if {@code prefix} is not a safe relative path
      */
     public static Summary extract(Path archive, OutputStream out, String prefix) throws IOException {
         String root = checkedPrefix(prefix);
         Format format = detect(archive);
+        ArchiveSeal.State seal = ArchiveSeal.check(archive, format);
+        if (seal == ArchiveSeal.State.BROKEN) {
+            throw new InvalidArchiveException("archive is corrupt: its bytes no longer match the checksum this runner"
+                    + " sealed it with when it was saved");
+        }
         try (Source source = format == Format.ZIP ? new ZipSource(archive) : new TarZstdSource(archive)) {
-            Plan plan = Plan.verify(source);
+            // an intact seal vouches for every byte: the first pass then checks names and links only
+            Plan plan = Plan.verify(source, seal != ArchiveSeal.State.INTACT);
             return plan.write(source, format, out, root);
         }
     }
@@ -618,10 +524,18 @@ public final class Archives {
         private final List<Step> steps = new ArrayList<>();
         private final Map<String, Kind> kinds = new java.util.HashMap<>();
         private final List<String> skipped = new ArrayList<>();
+        private final boolean everyByte;
 
-        /** Reads the whole archive once, checking every name and every byte; throws if it is to be refused. */
-        static Plan verify(Source source) throws IOException {
-            Plan plan = new Plan();
+        private Plan(boolean everyByte) {
+            this.everyByte = everyByte;
+        }
+
+        /**
+         * Reads the whole archive once, checking every name and, with {@code everyByte}, every byte of every entry
+         * (else only the links' targets are read); throws if it is to be refused.
+         */
+        static Plan verify(Source source, boolean everyByte) throws IOException {
+            Plan plan = new Plan(everyByte);
             String[] current = {null};
             try {
                 source.visit((raw, content) -> {
@@ -650,17 +564,23 @@ public final class Archives {
             }
             String target = raw.target();
             switch (raw.kind()) {
-                case FILE -> check(raw, content, null);
+                case FILE -> {
+                    if (everyByte) {
+                        copyChecked(raw, content, OutputStream.nullOutputStream());
+                    }
+                }
                 case LINK -> {
                     if (target == null) {
                         // in a zip, the target is the entry's content; null when it cannot be a target
                         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                        check(raw, content, bytes);
+                        copyChecked(raw, content, new Bounded(bytes, MAX_LINK_TARGET + 1));
                         target = raw.size() > MAX_LINK_TARGET ? null : utf8(bytes.toByteArray());
                     }
                 }
                 case OTHER -> {
-                    check(raw, content, null);
+                    if (everyByte) {
+                        copyChecked(raw, content, OutputStream.nullOutputStream());
+                    }
                     skipped.add("skipped " + shown(name) + ": " + raw.other()
                             + ", only regular files, directories and symlinks are extracted");
                 }
@@ -672,10 +592,10 @@ public final class Archives {
         }
 
         /**
-         * Reads an entry's data to its end: exactly as many bytes as declared, matching the CRC where there is one.
-         * {@code keep} receives the first bytes, up to a link target's length.
+         * Copies an entry's data to its end: exactly as many bytes as declared, matching the CRC where there is one.
+         * When an entry fails, what was copied of it is not to be trusted.
          */
-        private static void check(Raw raw, InputStream content, ByteArrayOutputStream keep) throws IOException {
+        private static void copyChecked(Raw raw, InputStream content, OutputStream sink) throws IOException {
             CRC32 crc = new CRC32();
             byte[] buffer = new byte[64 * 1024];
             long count = 0;
@@ -686,9 +606,7 @@ public final class Archives {
                             + "' holds more than the " + raw.size() + " bytes it declares");
                 }
                 crc.update(buffer, 0, read);
-                if (keep != null && keep.size() <= MAX_LINK_TARGET) {
-                    keep.write(buffer, 0, (int) Math.min(read, MAX_LINK_TARGET + 1L - keep.size()));
-                }
+                sink.write(buffer, 0, read);
             }
             if (count != raw.size()) {
                 throw new InvalidArchiveException("archive is corrupt: entry '" + shown(raw.name()) + "' holds "
@@ -697,6 +615,25 @@ public final class Archives {
             if (raw.crc() >= 0 && crc.getValue() != raw.crc()) {
                 throw new InvalidArchiveException("archive is corrupt: entry '" + shown(raw.name())
                         + "' fails its CRC check");
+            }
+        }
+
+        /** Keeps the first {@code limit} bytes written, drops the rest. */
+        private static final class Bounded extends java.io.FilterOutputStream {
+            private long left;
+
+            Bounded(OutputStream out, long limit) {
+                super(out);
+                left = limit;
+            }
+
+            @Override
+            public void write(byte[] bytes, int off, int len) throws IOException {
+                int kept = (int) Math.min(len, left);
+                if (kept > 0) {
+                    out.write(bytes, off, kept);
+                    left -= kept;
+                }
             }
         }
 
@@ -768,7 +705,8 @@ public final class Archives {
                                 entry.setModTime(step.modified());
                             }
                             tar.putArchiveEntry(entry);
-                            content.transferTo(tar);
+                            // checked again as it streams: the first pass read no file data of a sealed archive
+                            Plan.copyChecked(raw, content, tar);
                             tar.closeArchiveEntry();
                             counts[1]++;
                         }
@@ -1111,7 +1049,7 @@ public final class Archives {
         }
     }
 
-    private static TarArchiveOutputStream newTar(OutputStream out) {
+    static TarArchiveOutputStream newTar(OutputStream out) {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);

@@ -1,7 +1,6 @@
 package org.cleverrunner.docker.internal;
 
 import com.github.dockerjava.api.DockerClient;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -104,7 +103,7 @@ final class BuildVolume {
                     if (entry.isDirectory() || entry.isUnixSymlink()) {
                         continue;
                     }
-                    GZIPOutputStream member = new GZIPOutputStream(new NonClosing(out));
+                    GZIPOutputStream member = new GZIPOutputStream(Pipes.nonClosing(out));
                     try (InputStream content = in.getInputStream(entry)) {
                         content.transferTo(member);
                     }
@@ -115,23 +114,6 @@ final class BuildVolume {
             return files;
         } finally {
             Closing.delete(zip);
-        }
-    }
-
-    /** Lets each gzip member finish without closing the file under it. */
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] bytes, int off, int len) throws IOException {
-            out.write(bytes, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 
 /**
- * Streams between a writer and a reader that both want to drive (a tar written while the Engine reads it), and a
- * stream that counts what crosses it; shared by the executor and the gateway.
+ * Streams between a writer and a reader that both want to drive (a tar written while the Engine reads it), a stream
+ * that counts what crosses it, and one that outlives its writer's close; shared by the executor and the gateway.
  */
 public final class Pipes {
 
@@ -255,6 +255,21 @@ public final class Pipes {
                     counter.accept(n);
                 }
                 return n;
+            }
+        };
+    }
+
+    /** {@code out}, except that closing it only flushes: a stream written inside another that goes on after it. */
+    public static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] bytes, int off, int len) throws IOException {
+                out.write(bytes, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
             }
         };
     }

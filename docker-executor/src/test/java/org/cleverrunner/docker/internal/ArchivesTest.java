@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.Deflater;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -70,6 +71,66 @@ class ArchivesTest {
             assertThat(tool.getUnixMode()).isEqualTo(0100755);
             assertThat(tool.isUnixSymlink()).isFalse();
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 5})
+    void filesOfEverySizeKeepTheirOrderAndBytesWhateverTheNumberOfDeflatingThreads(int threads) throws IOException {
+        java.util.Random random = new java.util.Random(threads);
+        int small = ArchiveSinks.ZipSink.SMALL;
+        int[] sizes = {0, 1, 100, 30_000, small - 1, small, small + 1, 3 * small, 200};
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>();
+        byte[] tar = projectTar(t -> {
+            for (int i = 0; i < 400; i++) {
+                if (i % 7 == 3) {
+                    t.link("dir" + (i % 5) + "/link" + i, "../f" + (i - 1));
+                    order.add("dir" + (i % 5) + "/link" + i);
+                    continue;
+                }
+                // a large file now and then among many small ones, as in node_modules; half of them compressible
+                byte[] content = new byte[i % 50 == 0 ? sizes[(i / 50) % sizes.length] : random.nextInt(40_000)];
+                random.nextBytes(content);
+                if (i % 2 == 0) {
+                    Arrays.fill(content, 0, content.length / 2, (byte) 'a');
+                }
+                String name = "dir" + (i % 5) + "/f" + i;
+                files.put(name, content);
+                order.add(name);
+                t.put(new TarArchiveEntry(PREFIX + "/" + name), content);
+            }
+        });
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (var sink = new ArchiveSinks.ZipSink(ArchiveSeal.sealing(zip), Deflater.DEFAULT_COMPRESSION, threads);
+                TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
+                String name = entry.getName().substring(PREFIX.length() + 1);
+                if (entry.isSymbolicLink()) {
+                    sink.link(name, entry.getLinkName(), entry.getModTime().getTime());
+                } else if (!entry.isDirectory()) {
+                    sink.file(name, 0644, entry.getSize(), entry.getModTime().getTime(), in);
+                }
+            }
+        }
+
+        // read by the JDK's stream reader (local headers, CRCs checked as it reads) in the tar's order
+        List<String> read = new ArrayList<>();
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
+                new ByteArrayInputStream(zip.toByteArray()))) {
+            for (java.util.zip.ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                read.add(entry.getName());
+                byte[] content = in.readAllBytes();
+                if (files.containsKey(entry.getName())) {
+                    assertThat(content).as(entry.getName()).isEqualTo(files.get(entry.getName()));
+                }
+            }
+        }
+        assertThat(read).isEqualTo(order);
+        Path saved = Files.write(dir.resolve("parallel.zip"), zip.toByteArray());
+        assertThat(ArchiveSeal.check(saved, Format.ZIP)).isEqualTo(ArchiveSeal.State.INTACT);
+        Restored restored = restore(saved);
+        assertThat(restored.files()).hasSize(files.size());
+        assertThat(restored.links()).hasSize(order.size() - files.size());
     }
 
     @Test
@@ -436,6 +497,94 @@ class ArchivesTest {
 
         assertThat(restored.names()).containsExactly("project/");
         assertThat(Archives.zipToTar(zip, new ByteArrayOutputStream(), PREFIX)).isZero();
+    }
+
+    // ------------------------------------------------------------------ the seal of archives this runner saves
+
+    @ParameterizedTest
+    @EnumSource(Format.class)
+    void anArchiveThisRunnerSavesEndsWithTheChecksumOfAllItsOtherBytes(Format format) throws IOException {
+        byte[] archive = saved(format, 30);
+
+        String end = new String(Arrays.copyOfRange(archive, archive.length - 29, archive.length),
+                StandardCharsets.US_ASCII);
+        assertThat(end).startsWith("clever-runner-crc32c:");
+        assertThat(end.substring(21)).isEqualTo(crc32c(archive, archive.length - 8));
+        if (format == Format.ZIP) {
+            // the archive comment, as any zip reader sees it
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(write("sealed.zip", archive).toFile())) {
+                assertThat(zip.getComment()).isEqualTo(end);
+                assertThat(zip.size()).isEqualTo(30);
+            }
+        } else {
+            // a zstd skippable frame (magic 0x184D2A5C, little-endian, then the payload's length) after the data
+            assertThat(Arrays.copyOfRange(archive, archive.length - 37, archive.length - 29))
+                    .containsExactly(0x5c, 0x2a, 0x4d, 0x18, 29, 0, 0, 0);
+        }
+        assertThat(restore(write("sealed", archive)).files()).hasSize(30);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Format.class)
+    void aSealedArchiveWithOneFlippedByteIsRefusedBeforeAnythingIsWritten(Format format) throws IOException {
+        byte[] archive = saved(format, 30);
+        archive[archive.length / 2] ^= 0x04;
+
+        assertRefused(write("flipped", archive), "archive is corrupt: its bytes no longer match the checksum");
+    }
+
+    @Test
+    void dataUnderAForgedSealIsStillCheckedAsItStreams() throws IOException {
+        byte[] archive = saved(Format.ZIP, 30);
+        // damage the data of entry f20 (stored: its content is in clear), then seal the damage again
+        int at = indexOf(archive, "content of file 20 ".getBytes(StandardCharsets.US_ASCII), 0);
+        archive[at] ^= 0x01;
+        byte[] digits = crc32c(archive, archive.length - 8).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(digits, 0, archive, archive.length - 8, 8);
+        Path forged = write("forged.zip", archive);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> Archives.extract(forged, out, PREFIX))
+                .isInstanceOf(InvalidArchiveException.class)
+                .hasMessage("archive is corrupt: entry 'vendor/f20.txt' fails its CRC check");
+        // one pass: the entries before the damaged one were already on their way
+        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).contains("content of file 19 ");
+    }
+
+    @Test
+    void anArchiveWithoutSealIsStillCheckedWholeFirst() throws IOException {
+        // a zip as another tool writes it (no seal), damaged in its last entry: refused, nothing written
+        byte[] bytes = zipBytes(z -> {
+            z.method = ZipArchiveEntry.STORED;
+            for (int i = 0; i < 10; i++) {
+                z.file("f" + i + ".txt", "content of file " + i + " ".repeat(100));
+            }
+        });
+        bytes[indexOf(bytes, "content of file 9 ".getBytes(StandardCharsets.US_ASCII), 0)] ^= 0x01;
+
+        assertRefused(write("unsealed.zip", bytes), "archive is corrupt: entry 'f9.txt' fails its CRC check");
+    }
+
+    /** A tree of {@code files} files archived by this runner, stored (not deflated) so that tests can find data. */
+    private static byte[] saved(Format format, int files) throws IOException {
+        byte[] tar = projectTar(t -> {
+            for (int i = 0; i < files; i++) {
+                t.file("vendor/f" + i + ".txt", 0644, "content of file " + i + " ".repeat(300));
+            }
+        });
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Archives.archive(new ByteArrayInputStream(tar), out, ALL, format, CompressionLevel.FASTEST);
+        return out.toByteArray();
+    }
+
+    private Path write(String name, byte[] bytes) throws IOException {
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private static String crc32c(byte[] bytes, int length) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, length);
+        return String.format("%08x", crc.getValue());
     }
 
     // ------------------------------------------------------------------ compression levels
