@@ -8,6 +8,7 @@ import com.github.dockerjava.core.LocalDirectorySSLConfig;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.SSLConfig;
+import org.cleverrunner.docker.internal.EngineHeaders;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.Secret;
 
@@ -123,16 +124,13 @@ public final class DockerConnector {
         } catch (RuntimeException e) {
             throw new DockerExecutorException("Invalid Docker client settings for " + transportUri + ": " + e.getMessage(), e);
         }
-        DockerHttpClient http = new ApacheDockerHttpClient.Builder()
+        DockerHttpClient http = new EngineHeaders(new ApacheDockerHttpClient.Builder()
                 .dockerHost(transportUri)
                 .sslConfig(sslConfig)
                 .maxConnections(maxConnections)
                 .connectionTimeout(connectTimeout)
                 .responseTimeout(responseTimeout)
-                .build();
-        if (token != null) {
-            http = new BearerTokenHttpClient(http, token);
-        }
+                .build(), token);
         return DockerClientImpl.getInstance(config, http);
     }
 

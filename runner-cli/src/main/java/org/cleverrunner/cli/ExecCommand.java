@@ -108,17 +108,18 @@ public final class ExecCommand implements Callable<Integer> {
             }
         }
 
-        JobPlan plan;
+        ExecPlan.Planned planned;
         PipelineFile.Job job;
         try {
             PipelineFile pipeline = PipelineFile.read(pipelinePath, shownFile);
             job = pipeline.job(jobName);
-            plan = ExecPlan.build(pipeline, jobName, new ExecPlan.Options(projectDir, dockerImage, env,
+            planned = ExecPlan.plan(pipeline, jobName, new ExecPlan.Options(projectDir, dockerImage, env,
                     System.currentTimeMillis()));
         } catch (PipelineException e) {
             err.println("exec: " + e.getMessage());
             return 2;
         }
+        JobPlan plan = planned.plan();
         for (String note : job.notes()) {
             err.println("exec: note: job '" + job.name() + "': " + note);
         }
@@ -151,6 +152,7 @@ public final class ExecCommand implements Callable<Integer> {
         JobControl control = new JobControl();
         trace.line("\u001b[1mRunning job '" + job.name() + "' (stage " + job.stage() + ") of " + shownFile
                 + " with clever-runner exec: provisioner " + provisioner + ", executor " + executor + "\u001b[0;m");
+        planned.warnings().forEach(warning -> trace.line("\u001b[0;33mWARNING: " + warning + "\u001b[0;m"));
 
         JobOutcome outcome;
         try (DirectoryCacheStore cache = new DirectoryCacheStore(caches); runner;

@@ -20,7 +20,6 @@ import org.cleverrunner.coordinator.payload.JobService;
 import org.cleverrunner.coordinator.payload.JobStep;
 import org.cleverrunner.coordinator.payload.JobVariable;
 import org.cleverrunner.coordinator.payload.RegistryCredential;
-import org.cleverrunner.core.internal.CacheKeys;
 import org.cleverrunner.core.internal.GoDuration;
 import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.JobPlan;
@@ -175,7 +174,16 @@ public final class JobPlans {
             }
         }
 
-        List<JobPlan.CacheRule> caches = caches(job, jobName, expanded, warnings, problems);
+        List<JobPlan.CacheRule> declared = new ArrayList<>();
+        for (CacheSpec cache : job.cache()) {
+            declared.add(new JobPlan.CacheRule(cache.key() == null ? "" : cache.key(), cache.paths(),
+                    cache.untracked(), cache.policy(), cache.when(), cache.fallbackKeys()));
+        }
+        CacheRules.Result cacheRules = CacheRules.of(declared, job.jobInfo() == null ? 0 : job.jobInfo().projectId(),
+                jobName, job.gitInfo() == null ? null : job.gitInfo().ref(), expanded);
+        warnings.addAll(cacheRules.warnings());
+        problems.addAll(cacheRules.problems());
+        List<JobPlan.CacheRule> caches = cacheRules.caches();
         List<JobPlan.ArtifactRule> artifacts = new ArrayList<>();
         for (ArtifactSpec artifact : job.artifacts()) {
             artifacts.add(new JobPlan.ArtifactRule(Variables.expand(artifact.name(), expanded),
@@ -229,88 +237,6 @@ public final class JobPlans {
         return new Result(plan, warnings);
     }
 
-    /**
-     * The caches with gitlab-runner's keys: the payload's key (Rails' final one, index and protection suffix
-     * included) expanded, or {@code <job name>/<ref>} when it has none, then sanitised ({@link CacheKeys}); restored
-     * from that key, then from each fallback key, then from CACHE_FALLBACK_KEY. A cache whose key leaves nothing is
-     * skipped, a fallback key that leaves nothing is dropped, each with a warning, as gitlab-runner does. The plan's
-     * keys are those the cache objects have under {@code project/<id>/}.
-     *
-     * <p>Sanitised keys have no {@code .} or {@code ..} segment left but may hold control characters, which
-     * gitlab-runner keeps: they would reach the job's log ("Checking cache for …") and the store's names as they
-     * are, so they refuse the job.
-     */
-    private static List<JobPlan.CacheRule> caches(JobPayload job, String jobName, Map<String, String> values,
-            List<String> warnings, List<String> problems) {
-        long projectId = job.jobInfo() == null ? 0 : job.jobInfo().projectId();
-        List<String> variableFallback = new ArrayList<>();
-        String fallbackVariable = values.get("CACHE_FALLBACK_KEY");
-        if (!job.cache().isEmpty() && fallbackVariable != null && !fallbackVariable.isEmpty()) {
-            cacheKey(fallbackVariable, projectId, "CACHE_FALLBACK_KEY is not used", warnings).ifPresent(key -> {
-                // a job of an unprotected ref must not read a protected ref's cache through the variable
-                if (CacheKeys.endsInProtected(key)) {
-                    warnings.add("CACHE_FALLBACK_KEY " + quoteKey(key) + " is not allowed to end in '-protected':"
-                            + " it is not used");
-                } else {
-                    variableFallback.add(key);
-                }
-            });
-        }
-        String ref = job.gitInfo() == null ? null : job.gitInfo().ref();
-        List<JobPlan.CacheRule> caches = new ArrayList<>();
-        for (int i = 0; i < job.cache().size(); i++) {
-            CacheSpec cache = job.cache().get(i);
-            String raw = cache.key() == null || cache.key().isEmpty() ? CacheKeys.defaultKey(jobName, ref)
-                    : Variables.expand(cache.key(), values);
-            var key = cacheKey(raw, projectId, "cache[" + i + "] is neither restored nor saved", warnings);
-            if (key.isEmpty()) {
-                continue;
-            }
-            if (hasControl(key.get())) {
-                problems.add("cache[" + i + "] key " + quote(key.get()) + " holds control characters");
-            }
-            List<String> fallbacks = new ArrayList<>();
-            for (String fallback : expandAll(cache.fallbackKeys(), values)) {
-                if (!fallback.isEmpty()) { // gitlab-runner passes over an empty one silently
-                    cacheKey(fallback, projectId, "this fallback key of cache[" + i + "] is not used", warnings)
-                            .ifPresent(fallbacks::add);
-                }
-            }
-            fallbacks.addAll(variableFallback);
-            for (String fallback : fallbacks) {
-                if (hasControl(fallback)) {
-                    problems.add("cache[" + i + "] fallback key " + quote(fallback) + " holds control characters");
-                }
-            }
-            caches.add(new JobPlan.CacheRule(key.get(), expandAll(cache.paths(), values), cache.untracked(),
-                    cache.policy(), cache.when(), fallbacks));
-        }
-        return caches;
-    }
-
-    /**
-     * A sanitised key as its object is named under {@code project/<id>/}, or empty with a warning that ends in
-     * {@code unused}; a warning too when the key differs from {@code raw}.
-     */
-    private static Optional<String> cacheKey(String raw, long projectId, String unused, List<String> warnings) {
-        if (raw.isEmpty()) {
-            warnings.add("empty cache key: " + unused);
-            return Optional.empty();
-        }
-        var sanitized = CacheKeys.sanitize(raw);
-        if (sanitized.isEmpty()) {
-            warnings.add("cache key " + quoteKey(raw) + " could not be sanitized: " + unused);
-            return sanitized;
-        }
-        var key = CacheKeys.withinProject(projectId, sanitized.get());
-        if (key.isEmpty()) {
-            warnings.add("cache key " + quoteKey(raw) + " resolves outside of the project's caches: " + unused);
-        } else if (!key.get().equals(raw)) {
-            warnings.add("cache key " + quoteKey(raw) + " sanitized to " + quoteKey(key.get()));
-        }
-        return key;
-    }
-
     private static JobPlan.ImageSpec image(JobImage image, Map<String, String> values, String defaultImage,
             List<String> warnings) {
         String name = image == null ? null : Variables.expand(image.name(), values);
@@ -360,7 +286,7 @@ public final class JobPlans {
         return List.of();
     }
 
-    private static List<String> expandAll(List<String> texts, Map<String, String> values) {
+    static List<String> expandAll(List<String> texts, Map<String, String> values) {
         List<String> out = new ArrayList<>(texts.size());
         for (String text : texts) {
             out.add(Variables.expand(text, values));
@@ -536,7 +462,7 @@ public final class JobPlans {
         }
     }
 
-    private static boolean hasControl(String text) {
+    static boolean hasControl(String text) {
         return text != null && text.chars().anyMatch(Character::isISOControl);
     }
 
@@ -569,7 +495,7 @@ public final class JobPlans {
     }
 
     /** A payload string as a problem shows it: quoted, control characters escaped, cut when long. */
-    private static String quote(String text) {
+    static String quote(String text) {
         return text == null ? "(none)" : printableKey(text);
     }
 
@@ -579,7 +505,7 @@ public final class JobPlans {
     }
 
     /** A cache key in a warning: cut later than other texts, as Rails' keys run long (index, hash, suffix). */
-    private static String quoteKey(String key) {
+    static String quoteKey(String key) {
         return printable(key, 256);
     }
 

@@ -2,6 +2,7 @@ package org.cleverrunner.docker.gateway;
 
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import org.cleverrunner.docker.internal.EngineHeaders;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -95,12 +96,12 @@ public final class DockerGateway implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("the gateway is already started");
         }
-        upstream = new ApacheDockerHttpClient.Builder()
+        upstream = new EngineHeaders(new ApacheDockerHttpClient.Builder()
                 .dockerHost(URI.create("unix://" + dockerSocket.toAbsolutePath()))
                 .connectionTimeout(upstreamConnectTimeout)
                 .responseTimeout(upstreamResponseTimeout)
                 .maxConnections(200)
-                .build();
+                .build(), null);
         cache = new CacheEndpoints(upstream);
         AtomicInteger threads = new AtomicInteger();
         // Cached pool: a long logs?follow=1 or wait holds its thread and must not delay anyone else.

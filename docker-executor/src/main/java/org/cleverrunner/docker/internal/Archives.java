@@ -335,15 +335,16 @@ public final class Archives {
      *   <li>the same name twice ({@code a} and {@code a/} count as the same);</li>
      *   <li>an entry inside a path that the archive stores as a symlink or a file, wherever that symlink points and
      *       in whichever order they come ({@code d -> sub} then {@code d/x} is refused too): writing through a link
-     *       is how an archive reaches outside the directory it is extracted into;</li>
+     *       is how an archive reaches outside the directory it is extracted into (the link itself is kept when it
+     *       comes alone);</li>
      *   <li>a damaged archive: empty, not a zip nor tar+zstd, truncated, an entry whose data fails its CRC or holds
      *       more or fewer bytes than declared, a compression method or encryption this reader does not support.</li>
      * </ul>
      *
      * <p>Entries that are merely unusable are skipped, each with a line in {@link Summary#skipped()} for the job log:
-     * a symlink whose target, resolved against the link's own directory, leaves the prefix ({@code /etc},
-     * {@code ../../x}) or goes through another symlink of the archive, or that is empty or overlong; devices, FIFOs,
-     * sockets and hard links. A leading {@code ./} is dropped and an entry naming the prefix itself ({@code ./}) is
+     * a symlink whose target is empty, overlong or holds a NUL character; devices, FIFOs, sockets and hard links.
+     * Symlinks are kept wherever they point ({@code /usr/bin/python3}, {@code ../../x}), as GitLab Runner keeps them:
+     * the Engine extracts inside the container, where they resolve against its own root. A leading {@code ./} is dropped and an entry naming the prefix itself ({@code ./}) is
      * ignored. Files keep their executable bit (0755 or 0644) and modification time; every directory is written
      * with mode 0755, the parents of every entry included, so that the whole tree gets the owner the tar is given.
      *
@@ -657,14 +658,14 @@ public final class Archives {
             }
         }
 
-        /** Links that would point outside the prefix are skipped, with the reason. */
+        /** Links that cannot be links (an empty target…) are skipped, with the reason. */
         private void checkLinks() {
             for (int i = 0; i < steps.size(); i++) {
                 Step step = steps.get(i);
                 if (step.kind() != Kind.LINK || step.skip()) {
                     continue;
                 }
-                String problem = linkProblem(step.name(), step.target(), kinds);
+                String problem = linkProblem(step.target());
                 if (problem != null) {
                     skipped.add("skipped symlink " + shown(step.name()) + " -> "
                             + (step.target() == null ? "?" : shown(step.target())) + ": " + problem);
@@ -731,11 +732,12 @@ public final class Archives {
     }
 
     /**
-     * Why a symlink at {@code name} pointing at {@code target} must not be extracted, or null: the target, resolved
-     * against the link's directory, must stay inside the extraction root and not go through another symlink of the
-     * archive (whose own target would then decide where it leads).
+     * Why a symlink pointing at {@code target} cannot be extracted, or null. Where it points is not checked, as
+     * GitLab Runner does not check it: the Engine extracts inside the container, where a link resolves against the
+     * container's own root ({@code .venv/bin/python -> /usr/bin/python3} is what a Python venv holds), and nothing
+     * is ever written through a link of the archive (such an archive is refused whole).
      */
-    static String linkProblem(String name, String target, Map<String, Kind> kinds) {
+    static String linkProblem(String target) {
         if (target == null) {
             return "its target is not UTF-8 or longer than " + MAX_LINK_TARGET + " bytes";
         }
@@ -747,36 +749,6 @@ public final class Archives {
         }
         if (target.indexOf('\0') >= 0) {
             return "its target contains a NUL character";
-        }
-        if (target.startsWith("/")) {
-            return "points outside the project";
-        }
-        java.util.Deque<String> path = new java.util.ArrayDeque<>();
-        String parent = parentOf(name);
-        if (parent != null) {
-            path.addAll(List.of(parent.split("/")));
-        }
-        String[] parts = target.split("/", -1);
-        int last = parts.length - 1;
-        while (last >= 0 && (parts[last].isEmpty() || parts[last].equals("."))) {
-            last--;
-        }
-        for (int i = 0; i <= last; i++) {
-            String part = parts[i];
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                if (path.isEmpty()) {
-                    return "points outside the project";
-                }
-                path.removeLast();
-                continue;
-            }
-            path.addLast(part);
-            if (i < last && kinds.get(String.join("/", path)) == Kind.LINK) {
-                return "goes through " + shown(String.join("/", path)) + ", another symlink of this archive";
-            }
         }
         return null;
     }
@@ -1020,7 +992,7 @@ public final class Archives {
 
     /**
      * What an archive or an extraction did: the regular files and symlinks written, and one line per entry left out
-     * (for the job log), such as {@code skipped symlink x -> /etc: points outside the project}.
+     * (for the job log), such as {@code skipped dev/null: a character device, …}.
      */
     public record Summary(Format format, int files, int links, List<String> skipped) {
         public Summary {

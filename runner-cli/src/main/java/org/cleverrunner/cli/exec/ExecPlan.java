@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.cleverrunner.core.CacheRules;
 import org.cleverrunner.core.Variables;
 import org.cleverrunner.spi.JobPlan;
 
@@ -48,7 +49,25 @@ public final class ExecPlan {
     private ExecPlan() {
     }
 
+    /** A job's plan and the warnings for its log (a cache key sanitised or left unused…). */
+    public record Planned(JobPlan plan, List<String> warnings) {
+        public Planned {
+            Objects.requireNonNull(plan, "plan");
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /** {@link #plan}'s plan, without its warnings. */
     public static JobPlan build(PipelineFile pipeline, String jobName, Options options) {
+        return plan(pipeline, jobName, options).plan();
+    }
+
+    /**
+     * One job's plan.
+     *
+     * @throws PipelineException if the job cannot run as the file says (a cache key with control characters)
+     */
+    public static Planned plan(PipelineFile pipeline, String jobName, Options options) {
         PipelineFile.Job job = pipeline.job(jobName);
         Path dir = options.projectDir().toAbsolutePath().normalize();
         String projectName = projectName(dir);
@@ -92,11 +111,12 @@ public final class ExecPlan {
             services.add(new JobPlan.ServiceSpec(Variables.expand(service.image(), expanded), service.aliases(),
                     service.entrypoint(), service.command(), serviceVariables, service.pullPolicy()));
         }
-        List<JobPlan.CacheRule> caches = new ArrayList<>();
-        for (JobPlan.CacheRule cache : job.caches()) {
-            caches.add(new JobPlan.CacheRule(Variables.expand(cache.key(), expanded),
-                    expandAll(cache.paths(), expanded), cache.untracked(), cache.policy(), cache.when(),
-                    expandAll(cache.fallbackKeys(), expanded)));
+        // GitLab Runner's keys (sanitised, fallbacks, CACHE_FALLBACK_KEY), as under `run`
+        CacheRules.Result cacheRules = CacheRules.of(job.caches(), 0, job.name(),
+                LocalGit.branch(dir).orElse("local"), expanded);
+        if (!cacheRules.problems().isEmpty()) {
+            throw new PipelineException(pipeline.file(), 0, "job '" + job.name() + "': "
+                    + String.join("; ", cacheRules.problems()));
         }
         List<JobPlan.ArtifactRule> artifacts = new ArrayList<>();
         for (JobPlan.ArtifactRule rule : job.artifacts()) {
@@ -106,8 +126,9 @@ public final class ExecPlan {
         }
         List<String> script = new ArrayList<>(job.beforeScript());
         script.addAll(job.script());
-        return new JobPlan(RUNNER_ID, options.jobId(), job.name(), projectPath, image, services, variables, null,
-                script, job.afterScript(), timeout, null, caches, artifacts, List.of(SOURCES), List.of());
+        return new Planned(new JobPlan(RUNNER_ID, options.jobId(), job.name(), projectPath, image, services,
+                variables, null, script, job.afterScript(), timeout, null, cacheRules.caches(), artifacts,
+                List.of(SOURCES), List.of()), cacheRules.warnings());
     }
 
     /** GitLab's predefined variables that make sense locally; CI_PROJECT_DIR and CI_BUILDS_DIR come from the executor. */

@@ -94,6 +94,46 @@ class ExecPlanTest {
     }
 
     @Test
+    void cacheKeysAreSanitisedAndFallBackAsUnderRun() throws Exception {
+        Path project = Files.createDirectories(tmp.resolve("keys"));
+        PipelineFile file = PipelineFile.parse("""
+                variables: {CACHE_FALLBACK_KEY: "main-protected", DIR: "deps"}
+                build:
+                  script: [make]
+                  cache:
+                    - {key: 'a%2F..%2F..%2Fb\\$DIR', paths: [vendor/], fallback_keys: ["x/./y", "."]}
+                    - {key: "..", paths: [other/]}
+                """, ".gitlab-ci.yml");
+
+        ExecPlan.Planned planned = ExecPlan.plan(file, "build", new ExecPlan.Options(project, null, Map.of(), 1));
+
+        // %2F decoded, '..' resolved under the virtual root, '\' as '/': GitLab Runner's cachekey rules
+        assertThat(planned.plan().caches()).singleElement().satisfies(cache -> {
+            assertThat(cache.key()).isEqualTo("b/deps");
+            assertThat(cache.fallbackKeys()).containsExactly("x/y");
+        });
+        assertThat(planned.warnings())
+                .anyMatch(w -> w.equals("cache key 'a%2F..%2F..%2Fb\\deps' sanitized to 'b/deps'"))
+                .anyMatch(w -> w.contains("'..'") && w.contains("cache[1] is neither restored nor saved"))
+                .anyMatch(w -> w.startsWith("CACHE_FALLBACK_KEY 'main-protected' is not allowed to end in"));
+    }
+
+    @Test
+    void aCacheKeyWithControlCharactersRefusesTheJobWithTheFileNamed() throws Exception {
+        Path project = Files.createDirectories(tmp.resolve("control"));
+        PipelineFile file = PipelineFile.parse("""
+                build:
+                  script: [make]
+                  cache: {key: "deps\\x07", paths: [vendor/]}
+                """, ".gitlab-ci.yml");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExecPlan.plan(file, "build",
+                        new ExecPlan.Options(project, null, Map.of(), 1)))
+                .isInstanceOf(PipelineException.class)
+                .hasMessage(".gitlab-ci.yml: job 'build': cache[0] key 'deps\\u0007' holds control characters");
+    }
+
+    @Test
     void cacheStoreKeepsArchivesByKey() throws Exception {
         DirectoryCacheStore store = new DirectoryCacheStore(tmp.resolve("cache"));
         assertThat(store.open("a/../b")).isEmpty();
