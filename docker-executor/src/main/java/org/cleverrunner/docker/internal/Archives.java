@@ -363,9 +363,14 @@ public final class Archives {
             throw new InvalidArchiveException("archive is corrupt: its bytes no longer match the checksum this runner"
                     + " sealed it with when it was saved");
         }
+        boolean sealed = seal == ArchiveSeal.State.INTACT;
         try (Source source = format == Format.ZIP ? new ZipSource(archive) : new TarZstdSource(archive)) {
-            // an intact seal vouches for every byte: the first pass then checks names and links only
-            Plan plan = Plan.verify(source, seal != ArchiveSeal.State.INTACT);
+            // an intact seal vouches for every byte: the first pass then checks names and links only; a zip's
+            // bytes are checked on every core after it, a tar+zstd's (a stream) during it
+            Plan plan = Plan.verify(source, !sealed && format == Format.TAR_ZSTD);
+            if (!sealed && source instanceof ZipSource zip) {
+                zip.checkEveryByte(Runtime.getRuntime().availableProcessors());
+            }
             return plan.write(source, format, out, root);
         }
     }
@@ -423,10 +428,12 @@ public final class Archives {
 
     /** A zip file, not a stream: unix modes live in the central directory, which a stream reader never sees. */
     private static final class ZipSource implements Source {
+        private final Path path;
         private final ZipFile zip;
         private final List<ZipArchiveEntry> entries;
 
         ZipSource(Path path) throws IOException {
+            this.path = path;
             try {
                 zip = ZipFile.builder().setPath(path).get();
             } catch (IOException e) {
@@ -441,6 +448,76 @@ public final class Archives {
 
         @Override
         public void visit(Visitor visitor) throws IOException {
+            visit(zip, entries, visitor);
+        }
+
+        /**
+         * Reads every byte of every entry, each against its size and CRC, on a thread per core (a zip's entries can
+         * be read in any order); the first damaged entry in the archive's order is the one reported.
+         */
+        void checkEveryByte(int threads) throws IOException {
+            int count = Math.max(1, Math.min(threads, entries.size()));
+            List<List<ZipArchiveEntry>> shares = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                shares.add(new ArrayList<>());
+            }
+            for (int i = 0; i < entries.size(); i++) {
+                shares.get(i % count).add(entries.get(i));
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(count,
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "cache-verify");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            try {
+                List<java.util.concurrent.Future<Damage>> checks = new ArrayList<>();
+                for (List<ZipArchiveEntry> share : shares) {
+                    checks.add(pool.submit(() -> checkShare(share)));
+                }
+                Damage first = null;
+                for (var check : checks) {
+                    Damage damage = check.get();
+                    if (damage != null && (first == null || damage.position() < first.position())) {
+                        first = damage;
+                    }
+                }
+                if (first != null) {
+                    throw first.failure() instanceof InvalidArchiveException invalid ? invalid
+                            : damaged("entry '" + shown(first.name()) + "': ", first.failure());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while the archive was checked");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("cannot check the archive: " + e.getCause(), e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        private record Damage(long position, String name, IOException failure) {
+        }
+
+        /** One thread's entries, through a ZipFile of its own; the first damaged one, or null. */
+        private Damage checkShare(List<ZipArchiveEntry> share) throws IOException {
+            try (ZipFile own = ZipFile.builder().setPath(path).get()) {
+                for (ZipArchiveEntry entry : share) {
+                    try {
+                        visit(own, List.of(entry), (raw, content) -> {
+                            if (raw.kind() != Kind.DIRECTORY) {
+                                Plan.copyChecked(raw, content, OutputStream.nullOutputStream());
+                            }
+                        });
+                    } catch (IOException e) {
+                        return new Damage(entry.getLocalHeaderOffset(), entry.getName(), e);
+                    }
+                }
+                return null;
+            }
+        }
+
+        private static void visit(ZipFile zip, List<ZipArchiveEntry> entries, Visitor visitor) throws IOException {
             for (ZipArchiveEntry entry : entries) {
                 int unix = entry.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? entry.getUnixMode() : 0;
                 int type = unix & UnixStat.FILE_TYPE_FLAG;

@@ -563,6 +563,24 @@ class ArchivesTest {
         assertRefused(write("unsealed.zip", bytes), "archive is corrupt: entry 'f9.txt' fails its CRC check");
     }
 
+    @Test
+    void ofSeveralDamagedEntriesCheckedOnSeveralCoresTheFirstInTheArchiveIsNamed() throws IOException {
+        byte[] bytes = zipBytes(z -> {
+            z.method = ZipArchiveEntry.STORED;
+            for (int i = 0; i < 12; i++) {
+                z.file("f" + i + ".txt", "content of file " + i + " ".repeat(100));
+            }
+        });
+        // entries read by different threads (they take every other entry): the earlier one is the one reported
+        for (int damaged : new int[] {8, 3, 6}) {
+            bytes[indexOf(bytes, ("content of file " + damaged + " ").getBytes(StandardCharsets.US_ASCII), 0)] ^= 1;
+        }
+
+        for (int i = 0; i < 5; i++) {
+            assertRefused(write("damaged.zip", bytes), "archive is corrupt: entry 'f3.txt' fails its CRC check");
+        }
+    }
+
     /** A tree of {@code files} files archived by this runner, stored (not deflated) so that tests can find data. */
     private static byte[] saved(Format format, int files) throws IOException {
         byte[] tar = projectTar(t -> {
