@@ -552,33 +552,33 @@ class ArchivesTest {
     @Test
     void anArchiveWithoutSealIsStillCheckedWholeFirst() throws IOException {
         // a zip as another tool writes it (no seal), damaged in its last entry: refused, nothing written
-        byte[] bytes = zipBytes(z -> {
-            z.method = ZipArchiveEntry.STORED;
-            for (int i = 0; i < 10; i++) {
-                z.file("f" + i + ".txt", "content of file " + i + " ".repeat(100));
-            }
-        });
-        bytes[indexOf(bytes, "content of file 9 ".getBytes(StandardCharsets.US_ASCII), 0)] ^= 0x01;
+        byte[] bytes = damagedUnsealedZip(10, 9);
 
         assertRefused(write("unsealed.zip", bytes), "archive is corrupt: entry 'f9.txt' fails its CRC check");
     }
 
     @Test
     void ofSeveralDamagedEntriesCheckedOnSeveralCoresTheFirstInTheArchiveIsNamed() throws IOException {
-        byte[] bytes = zipBytes(z -> {
-            z.method = ZipArchiveEntry.STORED;
-            for (int i = 0; i < 12; i++) {
-                z.file("f" + i + ".txt", "content of file " + i + " ".repeat(100));
-            }
-        });
         // entries read by different threads (they take every other entry): the earlier one is the one reported
-        for (int damaged : new int[] {8, 3, 6}) {
-            bytes[indexOf(bytes, ("content of file " + damaged + " ").getBytes(StandardCharsets.US_ASCII), 0)] ^= 1;
-        }
+        byte[] bytes = damagedUnsealedZip(12, 8, 3, 6);
 
         for (int i = 0; i < 5; i++) {
             assertRefused(write("damaged.zip", bytes), "archive is corrupt: entry 'f3.txt' fails its CRC check");
         }
+    }
+
+    /** A stored zip of {@code files} files as another tool writes it (no seal), one byte flipped in each damaged. */
+    private static byte[] damagedUnsealedZip(int files, int... damaged) throws IOException {
+        byte[] bytes = zipBytes(z -> {
+            z.method = ZipArchiveEntry.STORED;
+            for (int i = 0; i < files; i++) {
+                z.file("f" + i + ".txt", "content of file " + i + " ".repeat(100));
+            }
+        });
+        for (int entry : damaged) {
+            bytes[indexOf(bytes, ("content of file " + entry + " ").getBytes(StandardCharsets.US_ASCII), 0)] ^= 1;
+        }
+        return bytes;
     }
 
     /** A tree of {@code files} files archived by this runner, stored (not deflated) so that tests can find data. */
