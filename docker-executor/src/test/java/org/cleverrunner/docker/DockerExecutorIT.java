@@ -326,7 +326,7 @@ class DockerExecutorIT {
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),
                 JobPlan.ImageSpec.of("busybox; touch /tmp/pwned"), List.of(), base.variables(), null, base.script(),
                 List.of(), base.timeout(), null, null, null, null, null);
-        assertThat(run(badImage, null, null).outcome().message()).contains("invalid image name");
+        assertThat(run(badImage, null, null).outcome().message()).contains("invalid image reference");
 
         JobPlan badPath = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "x", "group/../../etc",
                 base.image(), List.of(), base.variables(), null, base.script(), List.of(), base.timeout(), null, null,

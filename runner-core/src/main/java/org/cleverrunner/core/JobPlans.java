@@ -22,6 +22,8 @@ import org.cleverrunner.coordinator.payload.JobVariable;
 import org.cleverrunner.coordinator.payload.RegistryCredential;
 import org.cleverrunner.core.internal.GoDuration;
 import org.cleverrunner.spi.Durations;
+import org.cleverrunner.spi.ImageReference;
+import org.cleverrunner.spi.JobOutcome;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.PlanRules;
 import org.cleverrunner.spi.RunnerSpiException;
@@ -89,15 +91,26 @@ public final class JobPlans {
      */
     public static final class InvalidJobException extends RunnerSpiException {
         private final List<String> problems;
+        private final JobOutcome.FailureKind failure;
 
         /** @param problems one line each, for the job's log */
         public InvalidJobException(long jobId, List<String> problems) {
+            this(jobId, problems, JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE);
+        }
+
+        /** @param failure how the job fails: image_pull_failure when only image references are wrong */
+        public InvalidJobException(long jobId, List<String> problems, JobOutcome.FailureKind failure) {
             super("job " + jobId + " cannot run: " + String.join("; ", problems));
             this.problems = List.copyOf(problems);
+            this.failure = java.util.Objects.requireNonNull(failure, "failure");
         }
 
         public List<String> problems() {
             return problems;
+        }
+
+        public JobOutcome.FailureKind failure() {
+            return failure;
         }
     }
 
@@ -208,7 +221,9 @@ public final class JobPlans {
         checkTimeout(job, problems);
         checkNames(job, problems);
         checkEnvironment("the job's", variables, 0, problems);
-        checkImage("image", image, job.image() == null ? List.of() : job.image().pullPolicy(), problems);
+        // a reference no registry could serve fails the job as a pull would (image_pull_failure), before any host
+        List<String> references = new ArrayList<>();
+        checkImage("image", image, job.image() == null ? List.of() : job.image().pullPolicy(), problems, references);
         long jobEnvironment = environmentBytes(variables);
         for (int i = 0; i < services.size(); i++) {
             JobPlan.ServiceSpec service = services.get(i);
@@ -216,7 +231,8 @@ public final class JobPlans {
             if (service.image() == null || service.image().isBlank()) {
                 problems.add(where + " has no name (its image)");
             } else {
-                checkImage(where, JobPlan.ImageSpec.of(service.image()), service.pullPolicy(), problems);
+                checkImage(where, JobPlan.ImageSpec.of(service.image()), service.pullPolicy(), problems,
+                        references);
             }
             for (String alias : service.aliases()) {
                 if (!PlanRules.isHostName(alias)) {
@@ -227,8 +243,11 @@ public final class JobPlans {
             checkEnvironment(where + "'s", service.variables(), jobEnvironment, problems);
         }
         checkSources(job.gitInfo(), problems);
-        if (!problems.isEmpty()) {
-            throw new InvalidJobException(job.id(), problems);
+        if (!problems.isEmpty() || !references.isEmpty()) {
+            List<String> all = new ArrayList<>(references);
+            all.addAll(problems);
+            throw new InvalidJobException(job.id(), all, problems.isEmpty()
+                    ? JobOutcome.FailureKind.IMAGE_PULL_FAILURE : JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE);
         }
 
         JobPlan plan = new JobPlan(runnerId, job.id(), jobName, projectPath, image, services, variables,
@@ -395,11 +414,12 @@ public final class JobPlans {
     }
 
     private static void checkImage(String where, JobPlan.ImageSpec image, List<String> pullPolicy,
-            List<String> problems) {
+            List<String> problems, List<String> references) {
         String name = image.name();
-        if (!PlanRules.isImageName(name)) {
-            problems.add(where + " name " + quote(name) + " is not a valid image reference (letters, digits and"
-                    + " . _ - / : @, starting with a letter or digit)");
+        ImageReference.Parsed reference = ImageReference.parse(name);
+        if (!reference.valid()) {
+            references.add(where + " name " + quote(name) + " is not a valid image reference: "
+                    + reference.problem());
         }
         for (String policy : pullPolicy) {
             if (!PULL_POLICIES.contains(policy)) {

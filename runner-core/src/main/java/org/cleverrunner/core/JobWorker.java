@@ -249,14 +249,15 @@ final class JobWorker {
                 .clock(engine.clock()).build();
         trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
         invalid.problems().forEach(problem -> trace.line("\u001b[31;1mERROR: " + problem + "\u001b[0;m"));
-        trace.line("\u001b[31;1mERROR: Job failed (system failure): the job's payload is invalid, nothing was run"
-                + "\u001b[0;m");
+        boolean images = invalid.failure() == JobOutcome.FailureKind.IMAGE_PULL_FAILURE;
+        trace.line("\u001b[31;1mERROR: Job failed" + (images ? ": no registry can serve the job's images, nothing was"
+                + " pulled nor run" : " (system failure): the job's payload is invalid, nothing was run") + "\u001b[0;m");
         trace.close();
         // the problems may quote expanded values (a masked variable in an image name): only the job's log has them
         LOG.warn("runner {}: job {} refused: its payload has {} problem(s), listed in the job's log", runner.name(),
                 job.id(), invalid.problems().size());
-        JobOutcome outcome = JobOutcome.failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null,
-                "invalid payload");
+        JobOutcome outcome = JobOutcome.failed(invalid.failure(), null, images ? "invalid image reference"
+                : "invalid payload");
         finish(new TraceUploader(client, job.id(), job.token(), buffer), outcome);
         return outcome;
     }

@@ -47,6 +47,28 @@ class InvalidPayloadEngineTest {
     }
 
     @Test
+    void anImageReferenceNoRegistryCouldServeFailsAsAPullWouldBeforeAnyHost() {
+        String digest = "sha256:" + "ab".repeat(31);
+        JobHandle job = gitlab.enqueue(Jobs.job("bad-image").script("echo never").image("Alpine:3")
+                .service("postgres@" + digest));
+        engine.start();
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(20));
+        String log = view.traceText();
+        assertThat(view.finalState()).as(log).isEqualTo(JobState.FAILED);
+        // image_pull_failure, sent as runner_system_failure: Rails' failure_reasons do not list it (as gitlab-runner)
+        assertThat(view.failureReason()).as(log).isEqualTo("runner_system_failure");
+        assertThat(log).contains("image name 'Alpine:3' is not a valid image reference: its repository name must be"
+                        + " lowercase",
+                // the name cut at 64 characters, as every quoted value in the log
+                "services[0] name 'postgres@sha256:abab", "…' is not a valid image reference: its digest is not the"
+                        + " algorithm's hex digits of the algorithm's length",
+                "no registry can serve the job's images, nothing was pulled nor run");
+        assertThat(backends.plans).doesNotContainKey(job.id());
+        assertThat(backends.hostsOut.get()).isZero();
+    }
+
+    @Test
     void anInvalidPayloadFailsBeforeAnythingRunsAndTheNextJobStillSucceeds() {
         JobHandle invalid = gitlab.enqueue(Jobs.job("empty").script()
                 .maskedVariable("A=B", "masked-value-never-shown").image("alpine;reboot")

@@ -8,7 +8,6 @@ import java.util.regex.Pattern;
  */
 public final class PlanRules {
 
-    private static final Pattern IMAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,511}");
     private static final Pattern HOST_NAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
     private static final Pattern GIT_SHA = Pattern.compile("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}");
     private static final Pattern HG_NODE = Pattern.compile("[0-9a-fA-F]{40}");
@@ -18,7 +17,7 @@ public final class PlanRules {
 
     /** An image reference a Docker Engine takes, with nothing a shell or a path could read otherwise. */
     public static boolean isImageName(String name) {
-        return name != null && IMAGE_NAME.matcher(name).matches() && !name.contains("..");
+        return ImageReference.parse(name).valid();
     }
 
     /** A network alias: a DNS label-like host name. */

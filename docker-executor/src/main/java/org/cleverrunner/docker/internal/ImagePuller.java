@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.cleverrunner.spi.JobPlan;
-import org.cleverrunner.spi.PlanRules;
+import org.cleverrunner.spi.ImageReference;
 import org.cleverrunner.spi.Trace;
 
 /** Finds or pulls the job's and services' images per their pull policy, with the job's registry credentials. */
@@ -38,8 +38,10 @@ final class ImagePuller {
 
     /** Makes the image present; returns a message for the job log when it cannot, else null. */
     String ensure(String image, List<String> pullPolicy) throws InterruptedException {
-        if (!PlanRules.isImageName(image)) {
-            return "invalid image name '" + printable(image) + "'";
+        ImageReference.Parsed reference = ImageReference.parse(image);
+        if (!reference.valid()) {
+            // refused before any registry is asked: the name never reaches the Engine
+            return "invalid image reference '" + printable(image) + "': " + reference.problem();
         }
         List<String> policy = pullPolicy.isEmpty() ? List.of("if-not-present") : pullPolicy;
         InspectImageResponse local = inspect(image);
