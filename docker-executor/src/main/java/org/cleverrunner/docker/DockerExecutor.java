@@ -37,7 +37,7 @@ public final class DockerExecutor implements Executor {
         this.connector = builder.connector;
         this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
                 SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
-                builder.clock, builder.runnerVersion);
+                builder.clock, builder.runnerVersion, builder.dockerConfig);
     }
 
     public static Builder builder() {
@@ -98,6 +98,16 @@ public final class DockerExecutor implements Executor {
         private int maxWorkingCopies = SourceFetcher.DEFAULT_MAX_WORKING_COPIES;
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
+        private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
+
+        /**
+         * The runner host's Docker config, whose {@code auths} come after the job's DOCKER_AUTH_CONFIG and before
+         * the payload's credentials, as GitLab Runner reads {@code ~/.docker/config.json}; null for none.
+         */
+        public Builder dockerConfig(Path config) {
+            this.dockerConfig = config;
+            return this;
+        }
 
         private Builder() {
         }

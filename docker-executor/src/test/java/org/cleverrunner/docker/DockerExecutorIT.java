@@ -37,6 +37,7 @@ import org.cleverrunner.spi.Secret;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Whole jobs through the executor on the real Docker Engine the test environment provides. */
 class DockerExecutorIT {
@@ -311,6 +312,74 @@ class DockerExecutorIT {
             assertThat(pulled.outcome().status()).as(pulled.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
             assertThat(pulled.trace().text()).contains("Pulling docker image " + image, "pulled and running")
                     .doesNotContain(password);
+        } finally {
+            try {
+                docker.removeImageCmd(image).withForce(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never pulled
+            }
+        }
+    }
+
+    @Test
+    void credentialsComeInGitLabRunnersPrecedenceAndTheLogNamesTheirSource(@TempDir Path dir) throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a private registry (CLEVER_RUNNER_TEST_REGISTRY)")
+                .isNotBlank();
+        String image = registry + "/test/busybox:1";
+        String user = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER");
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        String right = java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+                .getBytes(StandardCharsets.UTF_8));
+        String wrong = java.util.Base64.getEncoder().encodeToString((user + ":wrong-secret-1")
+                .getBytes(StandardCharsets.UTF_8));
+        JobPlan base = plan(List.of("echo pulled and running"), List.of(), List.of(), List.of());
+        java.util.function.BiFunction<String, String, JobPlan> job = (authConfig, payloadPassword) -> {
+            List<JobPlan.Variable> variables = new java.util.ArrayList<>(base.variables());
+            if (authConfig != null) {
+                variables.add(new JobPlan.Variable("DOCKER_AUTH_CONFIG", "{\"auths\": {\"http://" + registry
+                        + "\": {\"auth\": \"" + authConfig + "\"}}}", true, false, false));
+            }
+            return new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "pull", base.projectPath(),
+                    new JobPlan.ImageSpec(image, null, List.of("always"), null, null), List.of(), variables, null,
+                    base.script(), List.of(), base.timeout(), null, null, null, null,
+                    List.of(new JobPlan.RegistryAuth(registry, user, Secret.of(payloadPassword))));
+        };
+        try {
+            // DOCKER_AUTH_CONFIG first: right there, wrong in the payload
+            Run variable = run(job.apply(right, "wrong-secret-2"), null, null);
+            assertThat(variable.outcome().status()).as(variable.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(variable.trace().text()).contains("Authenticating with credentials from $DOCKER_AUTH_CONFIG",
+                    "pulled and running").doesNotContain(password, right);
+
+            // and it wins even when wrong: the payload's right credentials are not tried (no local copy to fall
+            // back on)
+            docker.removeImageCmd(image).withForce(true).exec();
+            Run first = run(job.apply(wrong, password), null, null);
+            assertThat(first.outcome().failure()).as(first.trace().text())
+                    .isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+            assertThat(first.trace().text()).contains("Authenticating with credentials from $DOCKER_AUTH_CONFIG")
+                    .doesNotContain("wrong-secret-1", wrong, password);
+
+            // the runner host's Docker config comes before the payload
+            Path config = Files.writeString(dir.resolve("config.json"), "{\"auths\": {\"" + registry
+                    + "\": {\"username\": \"" + user + "\", \"password\": \"" + password + "\"}}}");
+            DockerExecutor withHostConfig = DockerExecutor.builder().dockerConfig(config).build();
+            RecordingTrace trace = new RecordingTrace();
+            JobPlan payloadWrong = job.apply(null, "wrong-secret-3");
+            JobOutcome outcome = withHostConfig.run(payloadWrong, host, new JobContext(trace, null, null,
+                    new JobControl()));
+            assertNothingLeft(payloadWrong.jobId());
+            assertThat(outcome.status()).as(trace.text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(trace.text()).contains("Authenticating with credentials from " + config)
+                    .doesNotContain(password);
+
+            // with only the payload's, the log says so
+            docker.removeImageCmd(image).withForce(true).exec();
+            Run payload = run(job.apply(null, password), null, null);
+            assertThat(payload.outcome().status()).as(payload.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(payload.trace().text())
+                    .contains("Authenticating with credentials from job payload (GitLab Registry)");
         } finally {
             try {
                 docker.removeImageCmd(image).withForce(true).exec();

@@ -25,14 +25,15 @@ final class ImagePuller {
 
 
     private final DockerClient docker;
-    private final List<JobPlan.RegistryAuth> auths;
+    private final RegistryCredentials credentials;
     private final Trace trace;
     /** What the engine said of each image once it was made present: one inspection per image and job. */
     private final Map<String, InspectImageResponse> described = new HashMap<>();
+    private boolean warned;
 
-    ImagePuller(DockerClient docker, List<JobPlan.RegistryAuth> auths, Trace trace) {
+    ImagePuller(DockerClient docker, RegistryCredentials credentials, Trace trace) {
         this.docker = docker;
-        this.auths = auths;
+        this.credentials = credentials;
         this.trace = trace;
     }
 
@@ -58,13 +59,19 @@ final class ImagePuller {
             }
             return "image " + image + " is not present and its pull policy is never";
         }
-        trace.line("Pulling docker image " + image + " ...");
+        if (!warned) {
+            warned = true;
+            credentials.warnings().forEach(problem -> trace.line(warning(problem)));
+        }
         try {
             var pull = docker.pullImageCmd(image);
-            AuthConfig auth = authFor(image);
-            if (auth != null) {
-                pull = pull.withAuthConfig(auth);
+            var found = credentials.forImage(reference.reference().orElseThrow());
+            if (found.isPresent()) {
+                trace.line("Authenticating with credentials from " + found.get().source());
+                pull = pull.withAuthConfig(new AuthConfig().withRegistryAddress(found.get().registry())
+                        .withUsername(found.get().username()).withPassword(found.get().password().reveal()));
             }
+            trace.line("Pulling docker image " + image + " ...");
             pull.exec(new PullImageResultCallback()).awaitCompletion(30, TimeUnit.MINUTES);
             InspectImageResponse pulled = inspect(image);
             if (pulled == null) {
@@ -115,15 +122,5 @@ final class ImagePuller {
         return List.of(inspect.getConfig().getExposedPorts()).stream()
                 .filter(port -> port.getProtocol() == null || "tcp".equalsIgnoreCase(port.getProtocol().toString()))
                 .toList();
-    }
-
-    private AuthConfig authFor(String image) {
-        for (JobPlan.RegistryAuth auth : auths) {
-            if (image.startsWith(auth.registry() + "/")) {
-                return new AuthConfig().withRegistryAddress(auth.registry()).withUsername(auth.username())
-                        .withPassword(auth.password().reveal());
-            }
-        }
-        return null;
     }
 }

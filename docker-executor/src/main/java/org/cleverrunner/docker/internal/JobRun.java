@@ -36,8 +36,9 @@ public final class JobRun {
     private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
 
     /** Settings of the executor that apply to every job. */
+    /** {@code dockerConfig}: the runner host's Docker config, whose {@code auths} pulls may use (null: none). */
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
-            String runnerVersion) {
+            String runnerVersion, java.nio.file.Path dockerConfig) {
     }
 
     private final DockerClient docker;
@@ -68,7 +69,7 @@ public final class JobRun {
         this.names = new Names(plan.runnerId(), plan.jobId());
         this.paths = new BuildPaths(plan.projectPath());
         this.deadline = settings.clock().instant().plus(plan.timeout());
-        this.images = new ImagePuller(docker, plan.registryAuths(), trace);
+        this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()), trace);
         this.environment = new JobEnvironment(plan, paths, settings.runnerVersion());
         this.volume = new BuildVolume(docker, names, paths);
         this.stages = new StageContainers(docker, plan.image(), names, paths, trace, control, settings.stopTimeout());
