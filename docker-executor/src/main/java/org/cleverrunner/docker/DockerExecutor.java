@@ -37,7 +37,7 @@ public final class DockerExecutor implements Executor {
         this.connector = builder.connector;
         this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
                 SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
-                builder.clock, builder.runnerVersion, builder.dockerConfig);
+                builder.clock, builder.runnerVersion, builder.dockerConfig, builder.dependencyProxy);
     }
 
     public static Builder builder() {
@@ -87,6 +87,26 @@ public final class DockerExecutor implements Executor {
         }
     }
 
+    /**
+     * Whether Docker Hub images go through the job group's Dependency Proxy: not at all, through
+     * CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX, or through CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX when the job
+     * has it (else the group prefix).
+     */
+    public enum DependencyProxyMode {
+        OFF, GROUP, DIRECT_GROUP;
+
+        /** {@code off}, {@code group} or {@code direct-group}. */
+        public static DependencyProxyMode parse(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "off", "false" -> OFF;
+                case "group", "true" -> GROUP;
+                case "direct-group" -> DIRECT_GROUP;
+                default -> throw new IllegalArgumentException("must be off, group or direct-group, got '" + value
+                        + "'");
+            };
+        }
+    }
+
     /** Settings of a {@link DockerExecutor}. */
     public static final class Builder {
         // Long responses (logs follow, wait) are re-issued when cut, so an hour per response is plenty.
@@ -99,6 +119,14 @@ public final class DockerExecutor implements Executor {
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
         private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
+
+        private DependencyProxyMode dependencyProxy = DependencyProxyMode.OFF;
+
+        /** Whether Docker Hub images go through the job group's Dependency Proxy (off by default). */
+        public Builder dependencyProxy(DependencyProxyMode mode) {
+            this.dependencyProxy = Objects.requireNonNull(mode, "dependencyProxy");
+            return this;
+        }
 
         /**
          * The runner host's Docker config, whose {@code auths} come after the job's DOCKER_AUTH_CONFIG and before

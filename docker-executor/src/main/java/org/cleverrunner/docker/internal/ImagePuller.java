@@ -31,19 +31,40 @@ final class ImagePuller {
     private final Map<String, InspectImageResponse> described = new HashMap<>();
     private boolean warned;
 
-    ImagePuller(DockerClient docker, RegistryCredentials credentials, Trace trace) {
+    private final DependencyProxy proxy;
+
+    ImagePuller(DockerClient docker, RegistryCredentials credentials, DependencyProxy proxy, Trace trace) {
         this.docker = docker;
         this.credentials = credentials;
+        this.proxy = proxy;
         this.trace = trace;
     }
 
-    /** Makes the image present; returns a message for the job log when it cannot, else null. */
-    String ensure(String image, List<String> pullPolicy) throws InterruptedException {
-        ImageReference.Parsed reference = ImageReference.parse(image);
-        if (!reference.valid()) {
+    /** The name the Engine knows an image the job names by: the Dependency Proxy's for a Docker Hub image. */
+    String local(String image) {
+        return proxy.pulled(image);
+    }
+
+    /**
+     * Makes the image the job names present (under {@link #local}'s name); returns a message for the job log when it
+     * cannot, else null.
+     */
+    String ensure(String named, List<String> pullPolicy) throws InterruptedException {
+        ImageReference.Parsed parsed = ImageReference.parse(named);
+        if (!parsed.valid()) {
             // refused before any registry is asked: the name never reaches the Engine
-            return "invalid image reference '" + printable(image) + "': " + reference.problem();
+            return "invalid image reference '" + printable(named) + "': " + parsed.problem();
         }
+        if (!warned) {
+            warned = true;
+            credentials.warnings().forEach(problem -> trace.line(warning(problem)));
+            proxy.warning().ifPresent(problem -> trace.line(warning(problem)));
+        }
+        String image = local(named);
+        if (!image.equals(named)) {
+            trace.line("Using the Dependency Proxy: " + named + " is " + image);
+        }
+        ImageReference.Parsed reference = ImageReference.parse(image);
         List<String> policy = pullPolicy.isEmpty() ? List.of("if-not-present") : pullPolicy;
         InspectImageResponse local = inspect(image);
         boolean present = local != null;
@@ -58,10 +79,6 @@ final class ImagePuller {
                 return null;
             }
             return "image " + image + " is not present and its pull policy is never";
-        }
-        if (!warned) {
-            warned = true;
-            credentials.warnings().forEach(problem -> trace.line(warning(problem)));
         }
         try {
             var pull = docker.pullImageCmd(image);
@@ -90,7 +107,8 @@ final class ImagePuller {
     }
 
     /** The description of an image {@link #ensure} made present, else asked of the engine (null: it has none). */
-    private InspectImageResponse describe(String image) {
+    private InspectImageResponse describe(String named) {
+        String image = local(named);
         InspectImageResponse known = described.get(image);
         return known != null ? known : inspect(image);
     }

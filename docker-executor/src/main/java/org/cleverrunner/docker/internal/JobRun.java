@@ -38,7 +38,8 @@ public final class JobRun {
     /** Settings of the executor that apply to every job. */
     /** {@code dockerConfig}: the runner host's Docker config, whose {@code auths} pulls may use (null: none). */
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
-            String runnerVersion, java.nio.file.Path dockerConfig) {
+            String runnerVersion, java.nio.file.Path dockerConfig,
+            org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy) {
     }
 
     private final DockerClient docker;
@@ -69,10 +70,15 @@ public final class JobRun {
         this.names = new Names(plan.runnerId(), plan.jobId());
         this.paths = new BuildPaths(plan.projectPath());
         this.deadline = settings.clock().instant().plus(plan.timeout());
-        this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()), trace);
+        this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()),
+                DependencyProxy.of(settings.dependencyProxy(), plan), trace);
         this.environment = new JobEnvironment(plan, paths, settings.runnerVersion());
         this.volume = new BuildVolume(docker, names, paths);
-        this.stages = new StageContainers(docker, plan.image(), names, paths, trace, control, settings.stopTimeout());
+        JobPlan.ImageSpec image = plan.image();
+        // the stage containers run the image under the name it was pulled as (the Dependency Proxy's)
+        this.stages = new StageContainers(docker, new JobPlan.ImageSpec(images.local(image.name()),
+                image.entrypoint(), image.pullPolicy(), image.user(), image.platform()), names, paths, trace,
+                control, settings.stopTimeout());
     }
 
     /** Runs every stage, then always cleans up. */

@@ -71,7 +71,8 @@ final class JobServices {
             for (JobPlan.Variable variable : service.variables()) {
                 env.put(variable.key(), variable.value());
             }
-            CreateContainerCmd create = docker.createContainerCmd(service.image()).withName(names.container(role))
+            CreateContainerCmd create = docker.createContainerCmd(images.local(service.image()))
+                    .withName(names.container(role))
                     .withLabels(names.labels(role)).withEnv(JobEnvironment.entries(env))
                     .withHostConfig(HostConfig.newHostConfig().withNetworkMode(names.network()))
                     .withAliases(aliases);
@@ -103,7 +104,7 @@ final class JobServices {
         String alias = service.alias();
         trace.line("Waiting for service " + alias + " on port(s) " + portList + " ...");
         String role = "wait-" + alias.replaceAll("[^a-zA-Z0-9_.-]", "_");
-        String id = docker.createContainerCmd(plan.image().name()).withName(names.container(role))
+        String id = docker.createContainerCmd(images.local(plan.image().name())).withName(names.container(role))
                 .withLabels(names.labels("wait")).withEntrypoint(List.of())
                 .withEnv("CR_HOST=" + alias, "CR_PORTS=" + portList)
                 .withCmd("sh", "-c", Scripts.waitForPorts())

@@ -45,7 +45,7 @@ public final class ConfigValidator {
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
-            "sources_dir");
+            "sources_dir", "dependency_proxy", "dependency_proxy_direct_group");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -213,6 +213,13 @@ public final class ConfigValidator {
 
         Map<String, String> provisionerValues = new LinkedHashMap<>();
         String provisionerId = provisioner == null || provisioner.isBlank() ? "local-docker" : provisioner.strip();
+        // Docker Hub images through the group's Dependency Proxy: on by default on Clever Cloud's VMs, as the
+        // runner this project replaces did it, off elsewhere
+        String proxy = docker == null ? null : bool(docker, path + ".docker", "dependency_proxy");
+        String direct = docker == null ? null : bool(docker, path + ".docker", "dependency_proxy_direct_group");
+        if (proxy != null ? Boolean.parseBoolean(proxy) : provisionerId.equals("clever-cloud")) {
+            dockerValues.put("dependency-proxy", Boolean.parseBoolean(direct) ? "direct-group" : "group");
+        }
         ObjectNode provisioners = table(node, path, "provisioners");
         if (provisioners != null) {
             provisioners.fields().forEachRemaining(entry -> {

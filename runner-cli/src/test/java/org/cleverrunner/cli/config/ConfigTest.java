@@ -373,6 +373,30 @@ class ConfigTest {
     }
 
     @Test
+    void theDependencyProxyIsOnByDefaultOnCleverCloudOnlyAndEachRunnerChooses() {
+        String runner = """
+                [[runners]]
+                name = "r"
+                url = "https://gitlab.example.com"
+                token = "glrt-proxytest"
+                """;
+        java.util.function.Function<String, java.util.Optional<String>> proxy = extra -> Config.parse(runner + extra,
+                dir.resolve("config.toml")).runners().get(0).executorSettings().get("dependency-proxy");
+
+        assertThat(proxy.apply("")).isEmpty();
+        assertThat(proxy.apply("provisioner = \"clever-cloud\"\n")).contains("group");
+        assertThat(proxy.apply("provisioner = \"clever-cloud\"\n[runners.docker]\ndependency_proxy = false\n"))
+                .isEmpty();
+        assertThat(proxy.apply("[runners.docker]\ndependency_proxy = true\n")).contains("group");
+        assertThat(proxy.apply("[runners.docker]\ndependency_proxy = true\ndependency_proxy_direct_group = true\n"))
+                .contains("direct-group");
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse(runner
+                + "[runners.docker]\ndependency_proxy = \"yes\"\n", null));
+        assertThat(error.problems()).containsExactly(
+                "runners[0].docker.dependency_proxy: must be true or false, got \"yes\"");
+    }
+
+    @Test
     void cacheDirMustBeAnAbsolutePathAndTheDefaultIsBesideTheJournal() {
         String runner = """
                 [[runners]]
