@@ -390,6 +390,62 @@ class DockerExecutorIT {
     }
 
     @Test
+    void dockerHubImagesComeThroughTheDependencyProxyAndServicesKeepTheirAliases() throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a private registry (CLEVER_RUNNER_TEST_REGISTRY)")
+                .isNotBlank();
+        String user = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER");
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        // the test registry plays the group's proxy: GitLab serves Docker Hub's images under this path
+        String prefix = registry + "/octobus/dependency_proxy/containers";
+        String tag = "proxy" + JOB_IDS.incrementAndGet();
+        List<String> pushed = List.of(prefix + "/library/busybox", prefix + "/octobus/heptapod");
+        var auth = new com.github.dockerjava.api.model.AuthConfig().withRegistryAddress(registry).withUsername(user)
+                .withPassword(password);
+        for (String repository : pushed) {
+            docker.tagImageCmd(TestDockerEngine.BUSYBOX, repository, tag).exec();
+            docker.pushImageCmd(repository).withTag(tag).withAuthConfig(auth)
+                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>()).awaitCompletion();
+            // pulled again by the job, not found here
+            docker.removeImageCmd(repository + ":" + tag).exec();
+        }
+        DockerExecutor proxied = DockerExecutor.builder().serviceWaitTimeout(Duration.ofSeconds(10))
+                .dependencyProxy(DockerExecutor.DependencyProxyMode.GROUP).build();
+        JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
+        List<JobPlan.Variable> variables = new java.util.ArrayList<>(base.variables());
+        variables.add(JobPlan.Variable.of("CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX", prefix));
+        JobPlan job = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "proxied", base.projectPath(),
+                JobPlan.ImageSpec.of("busybox:" + tag),
+                List.of(new JobPlan.ServiceSpec("octobus/heptapod:" + tag, List.of(), List.of(),
+                        List.of("sleep", "60"), List.of(), List.of())),
+                variables, null, List.of("ping -c 1 -W 5 octobus-heptapod", "ping -c 1 -W 5 octobus__heptapod",
+                        "echo both-aliases-answered"), List.of(), base.timeout(), null, null, null, null,
+                List.of(new JobPlan.RegistryAuth(registry, user, Secret.of(password))));
+        try {
+            RecordingTrace trace = new RecordingTrace();
+            JobOutcome outcome = proxied.run(job, host, new JobContext(trace, null, null, new JobControl()));
+            assertNothingLeft(job.jobId());
+
+            assertThat(outcome.status()).as(trace.text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(trace.text()).contains(
+                    "Using the Dependency Proxy: busybox:" + tag + " is " + prefix + "/library/busybox:" + tag,
+                    "Pulling docker image " + prefix + "/library/busybox:" + tag,
+                    "Using the Dependency Proxy: octobus/heptapod:" + tag + " is " + prefix
+                            + "/octobus/heptapod:" + tag,
+                    "Authenticating with credentials from job payload (GitLab Registry)",
+                    "as octobus-heptapod, octobus__heptapod", "both-aliases-answered").doesNotContain(password);
+        } finally {
+            for (String repository : pushed) {
+                try {
+                    docker.removeImageCmd(repository + ":" + tag).withForce(true).exec();
+                } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                    // never pulled
+                }
+            }
+        }
+    }
+
+    @Test
     void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
         JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),
