@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.cleverrunner.docker.internal.ImageRules;
 import org.cleverrunner.docker.internal.JobRun;
 import org.cleverrunner.docker.internal.LabeledResources;
 import org.cleverrunner.docker.internal.Names;
@@ -37,7 +39,9 @@ public final class DockerExecutor implements Executor {
         this.connector = builder.connector;
         this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
                 SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
-                builder.clock, builder.runnerVersion, builder.dockerConfig, builder.dependencyProxy);
+                builder.clock, builder.runnerVersion, builder.dockerConfig, builder.dependencyProxy,
+                new ImageRules(builder.pullPolicy, builder.allowedPullPolicies, builder.allowedImages,
+                        builder.allowedServices));
     }
 
     public static Builder builder() {
@@ -121,6 +125,37 @@ public final class DockerExecutor implements Executor {
         private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
 
         private DependencyProxyMode dependencyProxy = DependencyProxyMode.OFF;
+        private List<String> pullPolicy = List.of();
+        private List<String> allowedPullPolicies = List.of();
+        private List<String> allowedImages = List.of();
+        private List<String> allowedServices = List.of();
+
+        /**
+         * GitLab Runner's {@code [runners.docker] pull_policy}: what a job that names none gets, tried in order
+         * (empty: if-not-present); each of always, if-not-present, never ({@link #build} refuses others).
+         */
+        public Builder pullPolicy(List<String> policies) {
+            this.pullPolicy = List.copyOf(policies);
+            return this;
+        }
+
+        /** The pull policies a job may ask for (empty: those of {@link #pullPolicy}, or any when that is empty). */
+        public Builder allowedPullPolicies(List<String> policies) {
+            this.allowedPullPolicies = List.copyOf(policies);
+            return this;
+        }
+
+        /** Globs of the images jobs may run ({@code ruby:*}, {@code registry.example.com/**}); empty: any. */
+        public Builder allowedImages(List<String> globs) {
+            this.allowedImages = List.copyOf(globs);
+            return this;
+        }
+
+        /** Globs of the images services may run; empty: any. */
+        public Builder allowedServices(List<String> globs) {
+            this.allowedServices = List.copyOf(globs);
+            return this;
+        }
 
         /** Whether Docker Hub images go through the job group's Dependency Proxy (off by default). */
         public Builder dependencyProxy(DependencyProxyMode mode) {

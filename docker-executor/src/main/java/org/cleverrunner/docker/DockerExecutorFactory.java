@@ -11,7 +11,8 @@ import org.cleverrunner.spi.RunnerSpiException;
  * The {@code docker} executor, found by ServiceLoader. Settings: {@code service-wait-timeout} (default 30s),
  * {@code stop-timeout} (2s), {@code sources-dir} (where working copies are kept on the runner host),
  * {@code dependency-proxy} ({@code off}, {@code group} or {@code direct-group}: Docker Hub images through the job
- * group's Dependency Proxy).
+ * group's Dependency Proxy), and GitLab Runner's {@code pull-policy}, {@code allowed-pull-policies},
+ * {@code allowed-images} and {@code allowed-services} (one item per line).
  */
 public final class DockerExecutorFactory implements ExecutorFactory {
 
@@ -31,6 +32,11 @@ public final class DockerExecutorFactory implements ExecutorFactory {
         settings.getDuration("service-wait-timeout").ifPresent(builder::serviceWaitTimeout);
         settings.getDuration("stop-timeout").ifPresent(builder::stopTimeout);
         settings.get("sources-dir").map(Path::of).ifPresent(builder::sourcesWorkRoot);
+        // lists as config.toml's arrays, one item per line
+        settings.get("pull-policy").map(DockerExecutorFactory::lines).ifPresent(builder::pullPolicy);
+        settings.get("allowed-pull-policies").map(DockerExecutorFactory::lines).ifPresent(builder::allowedPullPolicies);
+        settings.get("allowed-images").map(DockerExecutorFactory::lines).ifPresent(builder::allowedImages);
+        settings.get("allowed-services").map(DockerExecutorFactory::lines).ifPresent(builder::allowedServices);
         Optional<String> proxy = settings.get("dependency-proxy");
         if (proxy.isPresent()) {
             try {
@@ -39,6 +45,14 @@ public final class DockerExecutorFactory implements ExecutorFactory {
                 throw new RunnerSpiException("setting " + settings.prefix() + ".dependency-proxy " + e.getMessage());
             }
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new RunnerSpiException("setting " + settings.prefix() + ": " + e.getMessage());
+        }
+    }
+
+    private static java.util.List<String> lines(String value) {
+        return value.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
     }
 }

@@ -446,6 +446,55 @@ class DockerExecutorIT {
     }
 
     @Test
+    void pullPoliciesAreTriedInOrderAndAllowListsRefuseBeforeAnyPull() throws Exception {
+        JobPlan base = plan(List.of("echo ran"), List.of(), List.of(), List.of());
+        java.util.function.BiFunction<String, List<String>, JobPlan> job = (image, policies) -> new JobPlan(
+                base.runnerId(), JOB_IDS.incrementAndGet(), "rules", base.projectPath(),
+                new JobPlan.ImageSpec(image, null, policies, null, null), List.of(), base.variables(), null,
+                base.script(), List.of(), base.timeout(), null, null, null, null, null);
+
+        // no registry is reachable here: always fails, and the next policy uses the local image
+        Run fallback = run(job.apply(TestDockerEngine.BUSYBOX, List.of("always", "if-not-present")), null, null);
+        assertThat(fallback.outcome().status()).as(fallback.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+        assertThat(fallback.trace().text()).contains("Pulling docker image " + TestDockerEngine.BUSYBOX,
+                "trying the next pull policy, if-not-present", "Using locally found image " + TestDockerEngine.BUSYBOX,
+                "ran");
+        // always alone does not fall back
+        Run always = run(job.apply(TestDockerEngine.BUSYBOX, List.of("always")), null, null);
+        assertThat(always.outcome().failure()).as(always.trace().text())
+                .isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+        // never with a missing image
+        Run never = run(job.apply("clever-runner/absent:1", List.of("never")), null, null);
+        assertThat(never.outcome().message()).contains("image clever-runner/absent:1 is not present and its pull"
+                + " policy is never");
+        assertThat(never.trace().text()).doesNotContain("Pulling docker image");
+
+        DockerExecutor strict = DockerExecutor.builder().allowedImages(List.of("clever-runner/*:*"))
+                .allowedServices(List.of("postgres:*")).allowedPullPolicies(List.of("if-not-present")).build();
+        RecordingTrace trace = new RecordingTrace();
+        JobPlan refused = job.apply("alpine:3", List.of());
+        JobOutcome outcome = strict.run(refused, host, new JobContext(trace, null, null, new JobControl()));
+        assertNothingLeft(refused.jobId());
+        assertThat(outcome.failure()).isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+        assertThat(outcome.message()).isEqualTo("the image 'alpine:3' is not on the runner's allowed_images"
+                + " (clever-runner/*:*)");
+        assertThat(trace.text()).doesNotContain("Pulling docker image");
+
+        trace = new RecordingTrace();
+        JobPlan policy = job.apply(TestDockerEngine.BUSYBOX, List.of("always"));
+        outcome = strict.run(policy, host, new JobContext(trace, null, null, new JobControl()));
+        assertNothingLeft(policy.jobId());
+        assertThat(outcome.message()).isEqualTo("pull_policy [always] defined in the job is not one of the runner's"
+                + " allowed_pull_policies [if-not-present]");
+
+        trace = new RecordingTrace();
+        JobPlan allowed = job.apply(TestDockerEngine.BUSYBOX, List.of());
+        outcome = strict.run(allowed, host, new JobContext(trace, null, null, new JobControl()));
+        assertNothingLeft(allowed.jobId());
+        assertThat(outcome.status()).as(trace.text()).isEqualTo(JobOutcome.Status.SUCCESS);
+    }
+
+    @Test
     void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
         JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),

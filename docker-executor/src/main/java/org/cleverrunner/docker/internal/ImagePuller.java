@@ -32,11 +32,14 @@ final class ImagePuller {
     private boolean warned;
 
     private final DependencyProxy proxy;
+    private final ImageRules rules;
 
-    ImagePuller(DockerClient docker, RegistryCredentials credentials, DependencyProxy proxy, Trace trace) {
+    ImagePuller(DockerClient docker, RegistryCredentials credentials, DependencyProxy proxy, ImageRules rules,
+            Trace trace) {
         this.docker = docker;
         this.credentials = credentials;
         this.proxy = proxy;
+        this.rules = rules;
         this.trace = trace;
     }
 
@@ -46,14 +49,23 @@ final class ImagePuller {
     }
 
     /**
-     * Makes the image the job names present (under {@link #local}'s name); returns a message for the job log when it
-     * cannot, else null.
+     * Makes the image the job names present (under {@link #local}'s name), trying its pull policies in order as
+     * GitLab Runner does ({@code [always, if-not-present]} falls back on a local copy when the pull fails); returns
+     * a message for the job log when it cannot, else null. {@code service} says which allow-list applies.
      */
-    String ensure(String named, List<String> pullPolicy) throws InterruptedException {
+    String ensure(String named, List<String> pullPolicy, boolean service) throws InterruptedException {
         ImageReference.Parsed parsed = ImageReference.parse(named);
         if (!parsed.valid()) {
             // refused before any registry is asked: the name never reaches the Engine
             return "invalid image reference '" + printable(named) + "': " + parsed.problem();
+        }
+        String refused = rules.refusal(named, service);
+        if (refused != null) {
+            return refused;
+        }
+        ImageRules.Policies policies = rules.policies(pullPolicy);
+        if (policies.refusal() != null) {
+            return policies.refusal();
         }
         if (!warned) {
             warned = true;
@@ -64,25 +76,37 @@ final class ImagePuller {
         if (!image.equals(named)) {
             trace.line("Using the Dependency Proxy: " + named + " is " + image);
         }
-        ImageReference.Parsed reference = ImageReference.parse(image);
-        List<String> policy = pullPolicy.isEmpty() ? List.of("if-not-present") : pullPolicy;
+        ImageReference reference = ImageReference.parse(image).reference().orElseThrow();
         InspectImageResponse local = inspect(image);
-        boolean present = local != null;
-        if (present && !policy.contains("always")) {
-            trace.line("Using locally found image " + image);
-            described.put(image, local);
-            return null;
-        }
-        if (policy.contains("never")) {
-            if (present) {
+        String failure = null;
+        List<String> order = policies.policies();
+        for (int i = 0; i < order.size(); i++) {
+            String policy = order.get(i);
+            if (!policy.equals("always") && local != null) {
+                trace.line("Using locally found image " + image);
                 described.put(image, local);
                 return null;
             }
-            return "image " + image + " is not present and its pull policy is never";
+            if (policy.equals("never")) {
+                failure = "image " + image + " is not present and its pull policy is never";
+            } else {
+                failure = pull(image, reference);
+                if (failure == null) {
+                    return null;
+                }
+            }
+            if (i + 1 < order.size()) {
+                trace.line(warning(failure + "; trying the next pull policy, " + order.get(i + 1)));
+            }
         }
+        return failure;
+    }
+
+    /** Pulls with the registry's credentials; null when the image is then present, else why not. */
+    private String pull(String image, ImageReference reference) throws InterruptedException {
         try {
             var pull = docker.pullImageCmd(image);
-            var found = credentials.forImage(reference.reference().orElseThrow());
+            var found = credentials.forImage(reference);
             if (found.isPresent()) {
                 trace.line("Authenticating with credentials from " + found.get().source());
                 pull = pull.withAuthConfig(new AuthConfig().withRegistryAddress(found.get().registry())
@@ -97,11 +121,6 @@ final class ImagePuller {
             described.put(image, pulled);
             return null;
         } catch (DockerException | DockerClientException e) {
-            if (present) {
-                trace.line(warning("pulling " + image + " failed, using the local copy: " + oneLine(e)));
-                described.put(image, local);
-                return null;
-            }
             return "failed to pull image \"" + image + "\": " + oneLine(e);
         }
     }

@@ -39,7 +39,7 @@ public final class JobRun {
     /** {@code dockerConfig}: the runner host's Docker config, whose {@code auths} pulls may use (null: none). */
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
             String runnerVersion, java.nio.file.Path dockerConfig,
-            org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy) {
+            org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy, ImageRules imageRules) {
     }
 
     private final DockerClient docker;
@@ -71,7 +71,7 @@ public final class JobRun {
         this.paths = new BuildPaths(plan.projectPath());
         this.deadline = settings.clock().instant().plus(plan.timeout());
         this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()),
-                DependencyProxy.of(settings.dependencyProxy(), plan), trace);
+                DependencyProxy.of(settings.dependencyProxy(), plan), settings.imageRules(), trace);
         this.environment = new JobEnvironment(plan, paths, settings.runnerVersion());
         this.volume = new BuildVolume(docker, names, paths);
         JobPlan.ImageSpec image = plan.image();
@@ -161,7 +161,7 @@ public final class JobRun {
     private JobOutcome prepare() throws InterruptedException {
         trace.sectionStart("prepare_executor", "Preparing the \"docker\" executor");
         trace.line("Using Docker executor with image " + plan.image().name() + " on " + describeHost());
-        String imageProblem = images.ensure(plan.image().name(), plan.image().pullPolicy());
+        String imageProblem = images.ensure(plan.image().name(), plan.image().pullPolicy(), false);
         if (imageProblem != null) {
             trace.sectionEnd("prepare_executor");
             return failed(JobOutcome.FailureKind.IMAGE_PULL_FAILURE, null, imageProblem);

@@ -45,7 +45,9 @@ public final class ConfigValidator {
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
-            "sources_dir", "dependency_proxy", "dependency_proxy_direct_group");
+            "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
+            "allowed_pull_policies", "allowed_images", "allowed_services");
+    static final Set<String> PULL_POLICIES = Set.of("always", "if-not-present", "never");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -208,6 +210,22 @@ public final class ConfigValidator {
                 if (docker.has(key)) {
                     dockerValues.put(dashed(key), integer(docker, dockerPath, key, 0, 0) + "s");
                 }
+            }
+            // GitLab Runner's image rules: a string or an array for pull_policy, arrays for the others
+            for (String key : List.of("pull_policy", "allowed_pull_policies", "allowed_images", "allowed_services")) {
+                List<String> items = stringList(docker, dockerPath, key, key.equals("pull_policy"));
+                if (items == null) {
+                    continue;
+                }
+                if (key.endsWith("pull_policy") || key.endsWith("pull_policies")) {
+                    for (String item : items) {
+                        if (!PULL_POLICIES.contains(item)) {
+                            problems.add(join(dockerPath, key) + ": " + quote(item) + " is not a pull policy"
+                                    + " (always, if-not-present, never)");
+                        }
+                    }
+                }
+                dockerValues.put(dashed(key), String.join("\n", items));
             }
         }
 
@@ -462,6 +480,32 @@ public final class ConfigValidator {
             return null;
         }
         return value.textValue().strip();
+    }
+
+    /** An array of strings (or, with {@code orString}, one string); null when absent or wrong, with a problem. */
+    private List<String> stringList(ObjectNode node, String path, String key, boolean orString) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (orString && value.isTextual()) {
+            return List.of(value.textValue().strip());
+        }
+        if (!value.isArray()) {
+            problems.add(join(path, key) + ": must be an array of strings" + (orString ? " or a string" : "")
+                    + ", got " + describe(value));
+            return null;
+        }
+        List<String> items = new java.util.ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isTextual() || item.textValue().isBlank() || item.textValue().contains("\n")) {
+                problems.add(join(path, key) + ": every item must be a non-empty string on one line, got "
+                        + describe(item));
+                return null;
+            }
+            items.add(item.textValue().strip());
+        }
+        return items;
     }
 
     private String bool(ObjectNode node, String path, String key) {

@@ -397,6 +397,39 @@ class ConfigTest {
     }
 
     @Test
+    void imageRulesAreReadAsGitLabRunnerWritesThem() {
+        String runner = """
+                [[runners]]
+                name = "r"
+                url = "https://gitlab.example.com"
+                token = "glrt-rulestest"
+                [runners.docker]
+                """;
+        var settings = Config.parse(runner + """
+                pull_policy = ["always", "if-not-present"]
+                allowed_pull_policies = ["if-not-present"]
+                allowed_images = ["ruby:*", "registry.example.com/**"]
+                allowed_services = ["postgres:*"]
+                """, dir.resolve("config.toml")).runners().get(0).executorSettings();
+        assertThat(settings.values()).containsEntry("pull-policy", "always\nif-not-present")
+                .containsEntry("allowed-pull-policies", "if-not-present")
+                .containsEntry("allowed-images", "ruby:*\nregistry.example.com/**")
+                .containsEntry("allowed-services", "postgres:*");
+        assertThat(Config.parse(runner + "pull_policy = \"never\"\n", null).runners().get(0).executorSettings()
+                .get("pull-policy")).contains("never");
+
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse(runner + """
+                pull_policy = "sometimes"
+                allowed_images = "ruby:*"
+                allowed_services = ["postgres:*", 3]
+                """, null));
+        assertThat(error.problems()).containsExactlyInAnyOrder(
+                "runners[0].docker.pull_policy: \"sometimes\" is not a pull policy (always, if-not-present, never)",
+                "runners[0].docker.allowed_images: must be an array of strings, got \"ruby:*\"",
+                "runners[0].docker.allowed_services: every item must be a non-empty string on one line, got 3");
+    }
+
+    @Test
     void cacheDirMustBeAnAbsolutePathAndTheDefaultIsBesideTheJournal() {
         String runner = """
                 [[runners]]
