@@ -41,7 +41,7 @@ public final class DockerExecutor implements Executor {
                 SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
                 builder.clock, builder.runnerVersion, builder.dockerConfig, builder.dependencyProxy,
                 new ImageRules(builder.pullPolicy, builder.allowedPullPolicies, builder.allowedImages,
-                        builder.allowedServices));
+                        builder.allowedServices), builder.pullTimeout);
     }
 
     public static Builder builder() {
@@ -125,7 +125,18 @@ public final class DockerExecutor implements Executor {
         private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
 
         private DependencyProxyMode dependencyProxy = DependencyProxyMode.OFF;
+        private Duration pullTimeout = Duration.ofMinutes(30);
         private List<String> pullPolicy = List.of();
+
+        /** How long one image pull may take (within the job's own time left): 30 minutes by default. */
+        public Builder pullTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("pullTimeout must be positive");
+            }
+            this.pullTimeout = timeout;
+            return this;
+        }
+
         private List<String> allowedPullPolicies = List.of();
         private List<String> allowedImages = List.of();
         private List<String> allowedServices = List.of();

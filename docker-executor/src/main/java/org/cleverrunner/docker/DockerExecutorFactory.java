@@ -10,6 +10,7 @@ import org.cleverrunner.spi.RunnerSpiException;
 /**
  * The {@code docker} executor, found by ServiceLoader. Settings: {@code service-wait-timeout} (default 30s),
  * {@code stop-timeout} (2s), {@code sources-dir} (where working copies are kept on the runner host),
+ * {@code pull-timeout} (30m, within the job's time left),
  * {@code dependency-proxy} ({@code off}, {@code group} or {@code direct-group}: Docker Hub images through the job
  * group's Dependency Proxy), and GitLab Runner's {@code pull-policy}, {@code allowed-pull-policies},
  * {@code allowed-images} and {@code allowed-services} (one item per line).
@@ -31,6 +32,7 @@ public final class DockerExecutorFactory implements ExecutorFactory {
         DockerExecutor.Builder builder = DockerExecutor.builder();
         settings.getDuration("service-wait-timeout").ifPresent(builder::serviceWaitTimeout);
         settings.getDuration("stop-timeout").ifPresent(builder::stopTimeout);
+        settings.getDuration("pull-timeout").ifPresent(builder::pullTimeout);
         settings.get("sources-dir").map(Path::of).ifPresent(builder::sourcesWorkRoot);
         // lists as config.toml's arrays, one item per line
         settings.get("pull-policy").map(DockerExecutorFactory::lines).ifPresent(builder::pullPolicy);

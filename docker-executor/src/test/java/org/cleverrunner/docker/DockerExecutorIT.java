@@ -495,6 +495,46 @@ class DockerExecutorIT {
     }
 
     @Test
+    void aRegistryThatNeverAnswersHoldsTheJobOnlyForThePullTimeout() throws Exception {
+        // a registry on loopback that takes connections and never says a word
+        try (java.net.ServerSocket hung = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread accepting = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(hung.accept());
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "hung-registry");
+            accepting.setDaemon(true);
+            accepting.start();
+            String image = "127.0.0.1:" + hung.getLocalPort() + "/hung/image:1";
+            JobPlan base = plan(List.of("echo never"), List.of(), List.of(), List.of());
+            JobPlan job = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "hung", base.projectPath(),
+                    new JobPlan.ImageSpec(image, null, List.of("always"), null, null), List.of(), base.variables(),
+                    null, base.script(), List.of(), base.timeout(), null, null, null, null, null);
+            DockerExecutor impatient = DockerExecutor.builder().pullTimeout(Duration.ofSeconds(3)).build();
+            RecordingTrace trace = new RecordingTrace();
+            long started = System.nanoTime();
+
+            JobOutcome outcome = impatient.run(job, host, new JobContext(trace, null, null, new JobControl()));
+
+            long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            assertNothingLeft(job.jobId());
+            assertThat(outcome.failure()).as(trace.text()).isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+            assertThat(outcome.message()).isEqualTo("pulling image " + image + " gave up after 3s (the registry does"
+                    + " not answer?)");
+            assertThat(seconds).as("the job's own timeout is an hour").isLessThan(30);
+            assertThat(held).as("the Engine did reach the registry").isNotEmpty();
+            for (java.net.Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
         JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),

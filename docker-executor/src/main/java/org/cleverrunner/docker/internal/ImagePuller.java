@@ -6,17 +6,18 @@ import static org.cleverrunner.docker.internal.Messages.warning;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
-import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.ExposedPort;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.cleverrunner.spi.JobPlan;
+import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.ImageReference;
 import org.cleverrunner.spi.Trace;
 
@@ -33,13 +34,16 @@ final class ImagePuller {
 
     private final DependencyProxy proxy;
     private final ImageRules rules;
+    private final java.util.function.Supplier<Duration> pullTimeout;
 
+    /** {@code pullTimeout}: how long one pull may take, asked at each pull (the job's time left bounds it). */
     ImagePuller(DockerClient docker, RegistryCredentials credentials, DependencyProxy proxy, ImageRules rules,
-            Trace trace) {
+            java.util.function.Supplier<Duration> pullTimeout, Trace trace) {
         this.docker = docker;
         this.credentials = credentials;
         this.proxy = proxy;
         this.rules = rules;
+        this.pullTimeout = pullTimeout;
         this.trace = trace;
     }
 
@@ -113,7 +117,16 @@ final class ImagePuller {
                         .withUsername(found.get().username()).withPassword(found.get().password().reveal()));
             }
             trace.line("Pulling docker image " + image + " ...");
-            pull.exec(new PullImageResultCallback()).awaitCompletion(30, TimeUnit.MINUTES);
+            Duration limit = pullTimeout.get();
+            try (PullProgress progress = pull.exec(new PullProgress(image, trace))) {
+                if (!progress.awaitCompletion(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    // closing the stream cancels the Engine's pull: a hung registry holds no job for long
+                    return "pulling image " + image + " gave up after " + Durations.human(limit)
+                            + " (the registry does not answer?)";
+                }
+            } catch (java.io.IOException e) {
+                return "failed to pull image \"" + image + "\": " + oneLine(e);
+            }
             InspectImageResponse pulled = inspect(image);
             if (pulled == null) {
                 return "failed to pull image " + image;
@@ -159,5 +172,49 @@ final class ImagePuller {
         return List.of(inspect.getConfig().getExposedPorts()).stream()
                 .filter(port -> port.getProtocol() == null || "tcp".equalsIgnoreCase(port.getProtocol().toString()))
                 .toList();
+    }
+
+    /**
+     * A pull's progress in the job's log, a line every 10 seconds at most (layers done, bytes downloaded), so that
+     * a large image shows it moves without a line per layer event.
+     */
+    private static final class PullProgress extends com.github.dockerjava.api.command.PullImageResultCallback {
+        private static final long EVERY = TimeUnit.SECONDS.toNanos(10);
+        private final String image;
+        private final Trace trace;
+        private final Map<String, long[]> layers = new HashMap<>();
+        private long lastLine = System.nanoTime();
+
+        PullProgress(String image, Trace trace) {
+            this.image = image;
+            this.trace = trace;
+        }
+
+        @Override
+        public void onNext(com.github.dockerjava.api.model.PullResponseItem item) {
+            super.onNext(item);
+            String id = item.getId();
+            if (id != null && item.getStatus() != null) {
+                long[] layer = layers.computeIfAbsent(id, key -> new long[3]); // current, total, done
+                var detail = item.getProgressDetail();
+                if (detail != null && detail.getCurrent() != null && item.getStatus().startsWith("Downloading")) {
+                    layer[0] = detail.getCurrent();
+                    layer[1] = detail.getTotal() == null ? 0 : detail.getTotal();
+                }
+                if (item.getStatus().startsWith("Pull complete") || item.getStatus().startsWith("Already exists")) {
+                    layer[2] = 1;
+                }
+            }
+            long now = System.nanoTime();
+            if (now - lastLine >= EVERY && !layers.isEmpty()) {
+                lastLine = now;
+                long done = layers.values().stream().filter(layer -> layer[2] == 1).count();
+                long bytes = layers.values().stream().mapToLong(layer -> layer[0]).sum();
+                long total = layers.values().stream().mapToLong(layer -> layer[1]).sum();
+                trace.line("Pulling " + image + ": " + done + " of " + layers.size() + " layers done, "
+                        + String.format(java.util.Locale.ROOT, "%.1f of %.1f MiB", bytes / 1048576.0,
+                                total / 1048576.0));
+            }
+        }
     }
 }

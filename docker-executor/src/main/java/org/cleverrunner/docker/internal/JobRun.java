@@ -39,7 +39,8 @@ public final class JobRun {
     /** {@code dockerConfig}: the runner host's Docker config, whose {@code auths} pulls may use (null: none). */
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
             String runnerVersion, java.nio.file.Path dockerConfig,
-            org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy, ImageRules imageRules) {
+            org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy, ImageRules imageRules,
+            Duration pullTimeout) {
     }
 
     private final DockerClient docker;
@@ -71,7 +72,7 @@ public final class JobRun {
         this.paths = new BuildPaths(plan.projectPath());
         this.deadline = settings.clock().instant().plus(plan.timeout());
         this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()),
-                DependencyProxy.of(settings.dependencyProxy(), plan), settings.imageRules(), trace);
+                DependencyProxy.of(settings.dependencyProxy(), plan), settings.imageRules(), this::pullTimeout, trace);
         this.environment = new JobEnvironment(plan, paths, settings.runnerVersion());
         this.volume = new BuildVolume(docker, names, paths);
         JobPlan.ImageSpec image = plan.image();
@@ -278,6 +279,13 @@ public final class JobRun {
             case FAILED -> trace.line(error("Job failed: " + outcome.message()));
         }
         return outcome;
+    }
+
+    /** One pull's limit: the executor's pull timeout, within the job's time left. */
+    private Duration pullTimeout() {
+        Duration left = Duration.between(settings.clock().instant(), deadline);
+        Duration limit = settings.pullTimeout();
+        return left.compareTo(limit) < 0 ? (left.isNegative() ? Duration.ZERO : left) : limit;
     }
 
     private JobOutcome failed(JobOutcome.FailureKind kind, Integer exitCode, String message) {

@@ -46,9 +46,9 @@ public final class ConfigValidator {
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
-            "allowed_pull_policies", "allowed_images", "allowed_services");
+            "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout");
     static final Set<String> PULL_POLICIES = Set.of("always", "if-not-present", "never");
-    static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout");
+    static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout", "pull_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
             "azure");
