@@ -352,6 +352,8 @@ _cr_start_registry() {
   export CLEVER_RUNNER_TEST_REGISTRY="127.0.0.1:$port"
   export CLEVER_RUNNER_TEST_REGISTRY_USER="$user"
   export CLEVER_RUNNER_TEST_REGISTRY_PASSWORD="$password"
+  # its access log: tests check which requests a pull policy makes
+  export CLEVER_RUNNER_TEST_REGISTRY_LOG="$_cr_registry_dir/registry.log"
   _cr_log "test registry at 127.0.0.1:$port (htpasswd auth) holds $image"
 }
 

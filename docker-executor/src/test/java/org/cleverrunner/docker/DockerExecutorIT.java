@@ -535,6 +535,88 @@ class DockerExecutorIT {
     }
 
     @Test
+    void ifNotPresentLeavesTheRegistryAloneWhenTheImageIsHereAndAlwaysPullsAChangedTag() throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
+        Path log = Path.of(System.getenv("CLEVER_RUNNER_TEST_REGISTRY_LOG"));
+        String user = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER");
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        String tag = "changing" + JOB_IDS.incrementAndGet();
+        String repository = registry + "/test/changing";
+        String image = repository + ":" + tag;
+        var auth = new com.github.dockerjava.api.model.AuthConfig().withRegistryAddress(registry).withUsername(user)
+                .withPassword(password);
+        JobPlan base = plan(List.of("echo marker=$(cat /marker 2>/dev/null || echo none)"), List.of(), List.of(),
+                List.of());
+        java.util.function.Function<String, JobPlan> job = policy -> new JobPlan(base.runnerId(),
+                JOB_IDS.incrementAndGet(), "policy", base.projectPath(),
+                new JobPlan.ImageSpec(image, null, List.of(policy), null, null), List.of(), base.variables(), null,
+                base.script(), List.of(), base.timeout(), null, null, null, null,
+                List.of(new JobPlan.RegistryAuth(registry, user, Secret.of(password))));
+        String changed = null;
+        try {
+            push(TestDockerEngine.BUSYBOX, repository, tag, auth);
+            Run first = run(job.apply("if-not-present"), null, null);
+            assertThat(first.trace().text()).as(first.trace().text()).contains("Pulling docker image " + image,
+                    "marker=none");
+
+            // the tag now names another image in the registry; the local copy stays the first one
+            String pulled = docker.inspectImageCmd(image).exec().getId();
+            changed = changedImage("v2");
+            push(changed, repository, tag, auth);
+            docker.tagImageCmd(pulled, repository, tag).exec();
+            long before = manifestRequests(log, tag);
+            Run present = run(job.apply("if-not-present"), null, null);
+            assertThat(present.trace().text()).contains("Using locally found image " + image, "marker=none")
+                    .doesNotContain("Pulling docker image");
+            assertThat(manifestRequests(log, tag)).as("requests for the tag's manifest").isEqualTo(before);
+
+            Run always = run(job.apply("always"), null, null);
+            assertThat(always.outcome().status()).as(always.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(always.trace().text()).contains("Pulling docker image " + image, "marker=v2");
+            assertThat(manifestRequests(log, tag)).isGreaterThan(before);
+        } finally {
+            for (String leftover : java.util.Arrays.asList(image, changed)) {
+                try {
+                    if (leftover != null) {
+                        docker.removeImageCmd(leftover).withForce(true).exec();
+                    }
+                } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                    // never pulled, or already gone with its tag
+                }
+            }
+        }
+    }
+
+    /** Tags a local image into the registry and pushes it; the local tag is removed again. */
+    private static void push(String source, String repository, String tag,
+            com.github.dockerjava.api.model.AuthConfig auth) throws InterruptedException {
+        docker.tagImageCmd(source, repository, tag).exec();
+        docker.pushImageCmd(repository).withTag(tag).withAuthConfig(auth)
+                .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>()).awaitCompletion();
+        docker.removeImageCmd(repository + ":" + tag).exec();
+    }
+
+    /** A busybox image with /marker holding {@code marker}, committed from a container; its id. */
+    private static String changedImage(String marker) throws InterruptedException {
+        String id = docker.createContainerCmd(TestDockerEngine.BUSYBOX)
+                .withCmd("sh", "-c", "echo " + marker + " > /marker").exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            docker.waitContainerCmd(id).start().awaitStatusCode(30, java.util.concurrent.TimeUnit.SECONDS);
+            return docker.commitCmd(id).exec();
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    /** How many times the registry's access log shows a request for the tag's manifest. */
+    private static long manifestRequests(Path log, String tag) throws IOException {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains("/manifests/" + tag)).count();
+        }
+    }
+
+    @Test
     void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
         JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),
