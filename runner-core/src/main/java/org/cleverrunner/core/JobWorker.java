@@ -250,8 +250,8 @@ final class JobWorker {
         trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
         invalid.problems().forEach(problem -> trace.line("\u001b[31;1mERROR: " + problem + "\u001b[0;m"));
         boolean images = invalid.failure() == JobOutcome.FailureKind.IMAGE_PULL_FAILURE;
-        trace.line("\u001b[31;1mERROR: Job failed" + (images ? ": no registry can serve the job's images, nothing was"
-                + " pulled nor run" : " (system failure): the job's payload is invalid, nothing was run") + "\u001b[0;m");
+        trace.line("\u001b[31;1mERROR: Job failed" + (images ? ": no registry can serve the job's images; nothing was"
+                + " pulled, nothing was run" : " (system failure): the job's payload is invalid, nothing was run") + "\u001b[0;m");
         trace.close();
         // the problems may quote expanded values (a masked variable in an image name): only the job's log has them
         LOG.warn("runner {}: job {} refused: its payload has {} problem(s), listed in the job's log", runner.name(),

@@ -63,7 +63,7 @@ class InvalidPayloadEngineTest {
                 // the name cut at 64 characters, as every quoted value in the log
                 "services[0] name 'postgres@sha256:abab", "…' is not a valid image reference: its digest is not the"
                         + " algorithm's hex digits of the algorithm's length",
-                "no registry can serve the job's images, nothing was pulled nor run");
+                "no registry can serve the job's images; nothing was pulled, nothing was run");
         assertThat(backends.plans).doesNotContainKey(job.id());
         assertThat(backends.hostsOut.get()).isZero();
     }
