@@ -617,6 +617,29 @@ class DockerExecutorIT {
     }
 
     @Test
+    void theJobsPlatformChoosesTheImageAndALocalImageOfAnotherPlatformIsNone() throws Exception {
+        var local = docker.inspectImageCmd(TestDockerEngine.BUSYBOX).exec();
+        String own = local.getOs() + "/" + local.getArch();
+        String other = local.getOs() + "/" + ("arm64".equals(local.getArch()) ? "amd64" : "arm64");
+        JobPlan base = plan(List.of("echo on $(uname -m)"), List.of(), List.of(), List.of());
+        java.util.function.Function<String, JobPlan> job = platform -> new JobPlan(base.runnerId(),
+                JOB_IDS.incrementAndGet(), "platform", base.projectPath(),
+                new JobPlan.ImageSpec(TestDockerEngine.BUSYBOX, null, List.of("never"), null, platform), List.of(),
+                base.variables(), null, base.script(), List.of(), base.timeout(), null, null, null, null, null);
+
+        Run same = run(job.apply(own), null, null);
+        assertThat(same.outcome().status()).as(same.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+
+        Run elsewhere = run(job.apply(other), null, null);
+        assertThat(elsewhere.outcome().failure()).as(elsewhere.trace().text())
+                .isEqualTo(JobOutcome.FailureKind.IMAGE_PULL_FAILURE);
+        assertThat(elsewhere.outcome().message()).isEqualTo("image " + TestDockerEngine.BUSYBOX + " is not present"
+                + " for " + other + " and its pull policy is never");
+        assertThat(elsewhere.trace().text()).contains("The local image " + TestDockerEngine.BUSYBOX + " is " + own
+                + ", not " + other);
+    }
+
+    @Test
     void hostileValuesNeverReachAShellOrLeaveTheBuildDirectory() throws Exception {
         JobPlan base = plan(List.of("true"), List.of(), List.of(), List.of());
         JobPlan badImage = new JobPlan(base.runnerId(), base.jobId(), "x", base.projectPath(),

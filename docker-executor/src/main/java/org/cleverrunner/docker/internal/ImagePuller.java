@@ -58,6 +58,15 @@ final class ImagePuller {
      * a message for the job log when it cannot, else null. {@code service} says which allow-list applies.
      */
     String ensure(String named, List<String> pullPolicy, boolean service) throws InterruptedException {
+        return ensure(named, pullPolicy, service, null);
+    }
+
+    /**
+     * {@link #ensure(String, List, boolean)} for an image of {@code platform} ({@code os/arch[/variant]}, the job's
+     * executor_opts; null for the Engine's own): a local image of another platform counts as absent.
+     */
+    String ensure(String named, List<String> pullPolicy, boolean service, String platform)
+            throws InterruptedException {
         ImageReference.Parsed parsed = ImageReference.parse(named);
         if (!parsed.valid()) {
             // refused before any registry is asked: the name never reaches the Engine
@@ -82,6 +91,11 @@ final class ImagePuller {
         }
         ImageReference reference = ImageReference.parse(image).reference().orElseThrow();
         InspectImageResponse local = inspect(image);
+        if (local != null && !ofPlatform(local, platform)) {
+            trace.line("The local image " + image + " is " + local.getOs() + "/" + local.getArch() + ", not "
+                    + platform);
+            local = null;
+        }
         String failure = null;
         List<String> order = policies.policies();
         for (int i = 0; i < order.size(); i++) {
@@ -92,9 +106,10 @@ final class ImagePuller {
                 return null;
             }
             if (policy.equals("never")) {
-                failure = "image " + image + " is not present and its pull policy is never";
+                failure = "image " + image + " is not present" + (platform == null ? "" : " for " + platform)
+                        + " and its pull policy is never";
             } else {
-                failure = pull(image, reference);
+                failure = pull(image, reference, platform);
                 if (failure == null) {
                     return null;
                 }
@@ -107,9 +122,12 @@ final class ImagePuller {
     }
 
     /** Pulls with the registry's credentials; null when the image is then present, else why not. */
-    private String pull(String image, ImageReference reference) throws InterruptedException {
+    private String pull(String image, ImageReference reference, String platform) throws InterruptedException {
         try {
             var pull = docker.pullImageCmd(image);
+            if (platform != null) {
+                pull = pull.withPlatform(platform);
+            }
             var found = credentials.forImage(reference);
             if (found.isPresent()) {
                 trace.line("Authenticating with credentials from " + found.get().source());
@@ -136,6 +154,16 @@ final class ImagePuller {
         } catch (DockerException | DockerClientException e) {
             return "failed to pull image \"" + image + "\": " + oneLine(e);
         }
+    }
+
+    /** Whether an image is of the platform asked for ({@code os/arch}, a variant not compared); null: any. */
+    private static boolean ofPlatform(InspectImageResponse image, String platform) {
+        if (platform == null || platform.isBlank()) {
+            return true;
+        }
+        String[] parts = platform.split("/");
+        return parts.length >= 2 && parts[0].equalsIgnoreCase(String.valueOf(image.getOs()))
+                && parts[1].equalsIgnoreCase(String.valueOf(image.getArch()));
     }
 
     /** The description of an image {@link #ensure} made present, else asked of the engine (null: it has none). */

@@ -162,7 +162,9 @@ public final class JobRun {
     private JobOutcome prepare() throws InterruptedException {
         trace.sectionStart("prepare_executor", "Preparing the \"docker\" executor");
         trace.line("Using Docker executor with image " + plan.image().name() + " on " + describeHost());
-        String imageProblem = images.ensure(plan.image().name(), plan.image().pullPolicy(), false);
+        String platform = plan.image().platform() == null || plan.image().platform().isBlank() ? null
+                : plan.image().platform();
+        String imageProblem = images.ensure(plan.image().name(), plan.image().pullPolicy(), false, platform);
         if (imageProblem != null) {
             trace.sectionEnd("prepare_executor");
             return failed(JobOutcome.FailureKind.IMAGE_PULL_FAILURE, null, imageProblem);

@@ -70,6 +70,10 @@ final class StageContainers {
         if (image.user() != null && !image.user().isBlank()) {
             create = create.withUser(image.user());
         }
+        if (image.platform() != null && !image.platform().isBlank()) {
+            // executor_opts.docker.platform: the Engine refuses an image of another platform by name
+            create = create.withPlatform(image.platform());
+        }
         return create.exec().getId();
     }
 
