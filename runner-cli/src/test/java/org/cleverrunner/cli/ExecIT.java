@@ -105,6 +105,30 @@ class ExecIT {
     }
 
     @Test
+    void cacheKeysAreSanitisedAsUnderRunAndTheCacheComesBack() throws IOException {
+        Files.writeString(project.resolve(".gitlab-ci.yml"), """
+                image: clever-runner/busybox:latest
+                deps:
+                  cache:
+                    key: "deps/../deps%2Fv1"
+                    paths: [vendor/]
+                  script:
+                    - cat vendor/dep.txt 2>/dev/null || echo "no-cache-$((1+1))"
+                    - mkdir -p vendor && echo from-the-first-run > vendor/dep.txt
+                """);
+        assertThat(exec("deps")).as(printed()).isZero();
+        assertThat(printed()).contains("WARNING: cache key 'deps/../deps%2Fv1' sanitized to 'deps/v1'",
+                "no-cache-2", "Created cache");
+
+        out.reset();
+        err.reset();
+        assertThat(exec("deps")).as(printed()).isZero();
+        // the log echoes each command: the markers are what the commands print, not what they say
+        assertThat(printed()).contains("Checking cache for deps/v1", "\nfrom-the-first-run\n")
+                .doesNotContain("no-cache-2");
+    }
+
+    @Test
     void anUnknownJobIsAUsageError() {
         assertThat(exec("deploy")).isEqualTo(2);
         assertThat(printed()).contains("no job 'deploy'; its jobs are: build, test, lint");
