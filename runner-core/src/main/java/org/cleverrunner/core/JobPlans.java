@@ -78,7 +78,6 @@ public final class JobPlans {
     private static final Pattern URL_SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", Pattern.DOTALL);
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?");
     private static final Pattern PLATFORM = Pattern.compile("[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?");
-    private static final List<String> PULL_POLICIES = List.of("always", "if-not-present", "never");
 
     private JobPlans() {
     }
@@ -422,9 +421,9 @@ public final class JobPlans {
                     + reference.problem());
         }
         for (String policy : pullPolicy) {
-            if (!PULL_POLICIES.contains(policy)) {
+            if (!PlanRules.PULL_POLICIES.contains(policy)) {
                 problems.add(where + " pull_policy " + quote(policy) + " is not one of "
-                        + String.join(", ", PULL_POLICIES));
+                        + String.join(", ", PlanRules.PULL_POLICIES));
             }
         }
         if (image.user() != null && !USER.matcher(image.user()).matches()) {

@@ -1,5 +1,6 @@
 package org.cleverrunner.spi;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -15,10 +16,8 @@ public final class PlanRules {
     private PlanRules() {
     }
 
-    /** An image reference a Docker Engine takes, with nothing a shell or a path could read otherwise. */
-    public static boolean isImageName(String name) {
-        return ImageReference.parse(name).valid();
-    }
+    /** GitLab's image pull policies; image references have their own rules ({@link ImageReference}). */
+    public static final List<String> PULL_POLICIES = List.of("always", "if-not-present", "never");
 
     /** A network alias: a DNS label-like host name. */
     public static boolean isHostName(String name) {

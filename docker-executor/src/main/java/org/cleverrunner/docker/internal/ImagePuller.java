@@ -55,15 +55,9 @@ final class ImagePuller {
     /**
      * Makes the image the job names present (under {@link #local}'s name), trying its pull policies in order as
      * GitLab Runner does ({@code [always, if-not-present]} falls back on a local copy when the pull fails); returns
-     * a message for the job log when it cannot, else null. {@code service} says which allow-list applies.
-     */
-    String ensure(String named, List<String> pullPolicy, boolean service) throws InterruptedException {
-        return ensure(named, pullPolicy, service, null);
-    }
-
-    /**
-     * {@link #ensure(String, List, boolean)} for an image of {@code platform} ({@code os/arch[/variant]}, the job's
-     * executor_opts; null for the Engine's own): a local image of another platform counts as absent.
+     * a message for the job log when it cannot, else null. {@code service} says which allow-list applies;
+     * {@code platform} ({@code os/arch[/variant]}, the job's executor_opts, or null for the Engine's own) makes a
+     * local image of another platform count as absent.
      */
     String ensure(String named, List<String> pullPolicy, boolean service, String platform)
             throws InterruptedException {

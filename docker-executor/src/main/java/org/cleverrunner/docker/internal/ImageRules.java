@@ -6,6 +6,7 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.cleverrunner.spi.PlanRules;
 
 /**
  * The runner's rules for images, as GitLab Runner's {@code [runners.docker]} keys say them: {@code pull_policy}
@@ -17,9 +18,10 @@ import java.util.Objects;
 public record ImageRules(List<String> pullPolicy, List<String> allowedPullPolicies, List<String> allowedImages,
         List<String> allowedServices) {
 
-    /** GitLab's pull policies. */
-    public static final List<String> POLICIES = List.of("always", "if-not-present", "never");
-    /** What GitLab Runner's docker executor pulls with when nothing says otherwise is {@code always}; here: */
+    /**
+     * What a job gets when neither it nor the runner names a policy: if-not-present, where GitLab Runner's is
+     * always (a job VM starts empty, and a local engine keeps its locally built images usable).
+     */
     static final List<String> DEFAULT_POLICY = List.of("if-not-present");
 
     public ImageRules {
@@ -29,9 +31,9 @@ public record ImageRules(List<String> pullPolicy, List<String> allowedPullPolici
         allowedServices = List.copyOf(Objects.requireNonNullElse(allowedServices, List.of()));
         for (List<String> policies : List.of(pullPolicy, allowedPullPolicies)) {
             for (String policy : policies) {
-                if (!POLICIES.contains(policy)) {
-                    throw new IllegalArgumentException("'" + policy + "' is not a pull policy (always, if-not-present,"
-                            + " never)");
+                if (!PlanRules.PULL_POLICIES.contains(policy)) {
+                    throw new IllegalArgumentException("'" + policy + "' is not a pull policy ("
+                            + String.join(", ", PlanRules.PULL_POLICIES) + ")");
                 }
             }
         }

@@ -54,7 +54,7 @@ final class JobServices {
         List<Started> started = new ArrayList<>();
         for (JobPlan.ServiceSpec service : plan.services()) {
             String role = "service-" + index++;
-            String problem = images.ensure(service.image(), service.pullPolicy(), true);
+            String problem = images.ensure(service.image(), service.pullPolicy(), true, null);
             if (problem != null) {
                 return problem;
             }

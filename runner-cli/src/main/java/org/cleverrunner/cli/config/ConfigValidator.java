@@ -24,6 +24,7 @@ import org.cleverrunner.core.AdmissionSettings;
 import org.cleverrunner.core.CacheSettings;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.CacheStoreFactory;
+import org.cleverrunner.spi.PlanRules;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Providers;
 import org.cleverrunner.spi.Secret;
@@ -47,7 +48,6 @@ public final class ConfigValidator {
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
             "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout");
-    static final Set<String> PULL_POLICIES = Set.of("always", "if-not-present", "never");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout", "pull_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -219,9 +219,9 @@ public final class ConfigValidator {
                 }
                 if (key.endsWith("pull_policy") || key.endsWith("pull_policies")) {
                     for (String item : items) {
-                        if (!PULL_POLICIES.contains(item)) {
-                            problems.add(join(dockerPath, key) + ": " + quote(item) + " is not a pull policy"
-                                    + " (always, if-not-present, never)");
+                        if (!PlanRules.PULL_POLICIES.contains(item)) {
+                            problems.add(join(dockerPath, key) + ": " + quote(item) + " is not a pull policy ("
+                                    + String.join(", ", PlanRules.PULL_POLICIES) + ")");
                         }
                     }
                 }
