@@ -89,10 +89,15 @@ _cr_cleanup() {
     "$_cr_repo_root/scripts/rgw-env.sh" stop "$_cr_rgw_dir" >/dev/null 2>&1
     _cr_rgw_dir=""
   fi
-  if [[ -n $_cr_registry_pid ]]; then
-    kill -TERM "$_cr_registry_pid" 2>/dev/null
-    wait "$_cr_registry_pid" 2>/dev/null
-    _cr_registry_pid=""
+  local registry
+  for registry in "${_cr_registry_pids[@]}"; do
+    kill -TERM "$registry" 2>/dev/null
+    wait "$registry" 2>/dev/null
+  done
+  _cr_registry_pids=()
+  if [[ -n $_cr_registry_certs && -d $_cr_registry_certs ]]; then
+    rm -rf "$_cr_registry_certs"
+    _cr_registry_certs=""
   fi
   if [[ -n $_cr_registry_dir && -d $_cr_registry_dir ]]; then
     rm -rf "$_cr_registry_dir"
@@ -312,49 +317,109 @@ cr_run() {
   return "$rc"
 }
 
-_cr_registry_pid=""
+_cr_registry_pids=()
 _cr_registry_dir=""
+_cr_registry_certs=""
 
-# A private image registry on loopback (Debian's docker-registry) with htpasswd authentication, holding the test
-# image as 127.0.0.1:PORT/test/busybox:1, for the tests of pulls and registry credentials. Exports
-# CLEVER_RUNNER_TEST_REGISTRY, CLEVER_RUNNER_TEST_REGISTRY_USER and CLEVER_RUNNER_TEST_REGISTRY_PASSWORD.
+# A free TCP port on an address (by trying to connect: nothing answers there).
+_cr_free_port() {
+  local addr=$1 port i
+  for ((i = 0; i < 50; i++)); do
+    port=$((40000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null || break
+  done
+  printf '%s' "$port"
+}
+
+# Serves one docker-registry (htpasswd auth, optional TLS) under $_cr_registry_dir/NAME on ADDR:PORT and pushes the
+# test image to it as ADDR:PORT/test/busybox:1. Arguments: NAME ADDR PORT [CERT KEY].
+_cr_serve_registry() {
+  local name=$1 addr=$2 port=$3 cert=${4:-} key=${5:-} i
+  local dir="$_cr_registry_dir/$name"
+  mkdir -p "$dir"
+  {
+    printf '%s\n' "version: 0.1" "log:" "  level: warn" "storage:" "  filesystem:" "    rootdirectory: $dir/data" \
+      "http:" "  addr: $addr:$port"
+    [[ -n $cert ]] && printf '%s\n' "  tls:" "    certificate: $cert" "    key: $key"
+    printf '%s\n' "auth:" "  htpasswd:" "    realm: clever-runner-tests" "    path: $_cr_registry_dir/htpasswd"
+  } > "$dir/config.yml"
+  docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 &
+  local pid=$!
+  _cr_registry_pids+=("$pid")
+  for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || _cr_die "the $name test registry did not start: $(tail -5 "$dir/registry.log")"
+    sleep 0.1
+  done
+  local image="$addr:$port/test/busybox:1" config="$_cr_registry_dir/docker-config"
+  # a private docker config, so that the login touches nothing of the user's
+  mkdir -p "$config"
+  printf '%s' "$CLEVER_RUNNER_TEST_REGISTRY_PASSWORD" | DOCKER_CONFIG=$config docker login \
+    -u "$CLEVER_RUNNER_TEST_REGISTRY_USER" --password-stdin "$addr:$port" >/dev/null 2>"$dir/login.err" \
+    || _cr_die "cannot log in to the $name test registry at $addr:$port: $(tail -2 "$dir/login.err")"
+  docker tag clever-runner/busybox:latest "$image" >/dev/null
+  DOCKER_CONFIG=$config timeout 120 docker push "$image" >/dev/null 2>&1 \
+    || _cr_die "cannot push $image to the $name test registry"
+  docker rmi "$image" >/dev/null 2>&1 || true
+}
+
+# An address of this machine that is not loopback: the Engine trusts any certificate on 127.0.0.0/8 (an insecure
+# registry by default), so a TLS registry is only checked against its CA on another address.
+_cr_outer_address() {
+  local addr
+  for addr in $(hostname -I 2>/dev/null); do
+    [[ $addr == 127.* || $addr == *:* ]] && continue
+    printf '%s' "$addr"
+    return 0
+  done
+  return 1
+}
+
+# The test registries (Debian's docker-registry, htpasswd authentication, holding the test image as
+# HOST:PORT/test/busybox:1) for the tests of pulls and registry credentials:
+# - on loopback over HTTP: CLEVER_RUNNER_TEST_REGISTRY, CLEVER_RUNNER_TEST_REGISTRY_USER,
+#   CLEVER_RUNNER_TEST_REGISTRY_PASSWORD and its access log CLEVER_RUNNER_TEST_REGISTRY_LOG;
+# - over TLS with a certificate from a CA made here, which the Engine trusts through /etc/docker/certs.d (removed
+#   again at exit): CLEVER_RUNNER_TEST_TLS_REGISTRY and the CA, CLEVER_RUNNER_TEST_TLS_REGISTRY_CA.
 _cr_start_registry() {
   command -v docker-registry >/dev/null 2>&1 || _cr_apt_install docker-registry
   command -v htpasswd >/dev/null 2>&1 || _cr_apt_install apache2-utils
+  command -v openssl >/dev/null 2>&1 || _cr_apt_install openssl
+  trap _cr_cleanup EXIT
   _cr_registry_dir=$(mktemp -d /tmp/clever-runner-registry.XXXXXX)
-  local port user=clever-runner password i
-  password=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  for ((i = 0; i < 50; i++)); do
-    port=$((40000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  done
-  htpasswd -Bbn "$user" "$password" > "$_cr_registry_dir/htpasswd" 2>/dev/null || _cr_die "htpasswd failed"
-  printf '%s\n' "version: 0.1" "log:" "  level: warn" "storage:" "  filesystem:" \
-    "    rootdirectory: $_cr_registry_dir/data" "http:" "  addr: 127.0.0.1:$port" "auth:" "  htpasswd:" \
-    "    realm: clever-runner-tests" "    path: $_cr_registry_dir/htpasswd" > "$_cr_registry_dir/config.yml"
-  docker-registry serve "$_cr_registry_dir/config.yml" > "$_cr_registry_dir/registry.log" 2>&1 &
-  _cr_registry_pid=$!
-  for ((i = 0; i < 100; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    kill -0 "$_cr_registry_pid" 2>/dev/null \
-      || _cr_die "the test registry did not start: $(tail -5 "$_cr_registry_dir/registry.log")"
-    sleep 0.1
-  done
-  local image="127.0.0.1:$port/test/busybox:1" config="$_cr_registry_dir/docker-config"
-  # a private docker config, so that the login touches nothing of the user's
-  mkdir -p "$config"
-  printf '%s' "$password" | DOCKER_CONFIG=$config docker login -u "$user" --password-stdin "127.0.0.1:$port" \
-    >/dev/null 2>&1 || _cr_die "cannot log in to the test registry at 127.0.0.1:$port"
-  docker tag clever-runner/busybox:latest "$image" >/dev/null
-  DOCKER_CONFIG=$config timeout 120 docker push "$image" >/dev/null 2>&1 \
-    || _cr_die "cannot push $image to the test registry"
-  docker rmi "$image" >/dev/null 2>&1 || true
+  export CLEVER_RUNNER_TEST_REGISTRY_USER=clever-runner
+  CLEVER_RUNNER_TEST_REGISTRY_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  export CLEVER_RUNNER_TEST_REGISTRY_PASSWORD
+  htpasswd -Bbn "$CLEVER_RUNNER_TEST_REGISTRY_USER" "$CLEVER_RUNNER_TEST_REGISTRY_PASSWORD" \
+    > "$_cr_registry_dir/htpasswd" 2>/dev/null || _cr_die "htpasswd failed"
+
+  local port
+  port=$(_cr_free_port 127.0.0.1)
+  _cr_serve_registry plain 127.0.0.1 "$port"
   export CLEVER_RUNNER_TEST_REGISTRY="127.0.0.1:$port"
-  export CLEVER_RUNNER_TEST_REGISTRY_USER="$user"
-  export CLEVER_RUNNER_TEST_REGISTRY_PASSWORD="$password"
   # its access log: tests check which requests a pull policy makes
-  export CLEVER_RUNNER_TEST_REGISTRY_LOG="$_cr_registry_dir/registry.log"
-  _cr_log "test registry at 127.0.0.1:$port (htpasswd auth) holds $image"
+  export CLEVER_RUNNER_TEST_REGISTRY_LOG="$_cr_registry_dir/plain/registry.log"
+  _cr_log "test registry at 127.0.0.1:$port (htpasswd auth) holds 127.0.0.1:$port/test/busybox:1"
+
+  local addr tls="$_cr_registry_dir/tls"
+  addr=$(_cr_outer_address) || _cr_die "this machine has no IPv4 address but loopback, which the TLS test registry" \
+    "needs (the Engine skips certificate checks on loopback registries)"
+  port=$(_cr_free_port "$addr")
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=clever-runner test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" >/dev/null 2>&1 || _cr_die "openssl could not make the test CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$addr" -keyout "$tls/server.key" -out "$tls/server.csr" \
+    >/dev/null 2>&1 || _cr_die "openssl could not make the registry's key"
+  printf 'subjectAltName=IP:%s\n' "$addr" > "$tls/san.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+    -extfile "$tls/san.ext" -out "$tls/server.crt" >/dev/null 2>&1 || _cr_die "openssl could not sign the certificate"
+  _cr_registry_certs="/etc/docker/certs.d/$addr:$port"
+  mkdir -p "$_cr_registry_certs" && cp "$tls/ca.crt" "$_cr_registry_certs/ca.crt" \
+    || _cr_die "cannot write $_cr_registry_certs (the Engine reads registry CAs there)"
+  _cr_serve_registry tls "$addr" "$port" "$tls/server.crt" "$tls/server.key"
+  export CLEVER_RUNNER_TEST_TLS_REGISTRY="$addr:$port"
+  export CLEVER_RUNNER_TEST_TLS_REGISTRY_CA="$tls/ca.crt"
+  _cr_log "TLS test registry at $addr:$port (CA in $_cr_registry_certs) holds $addr:$port/test/busybox:1"
 }
 
 _cr_rgw_dir=""

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.cleverrunner.docker.internal.CredentialHelpers;
 import org.cleverrunner.docker.internal.ImageRules;
 import org.cleverrunner.docker.internal.JobRun;
 import org.cleverrunner.docker.internal.LabeledResources;
@@ -39,7 +40,8 @@ public final class DockerExecutor implements Executor {
         this.connector = builder.connector;
         this.settings = new JobRun.Settings(builder.serviceWaitTimeout, builder.stopTimeout,
                 SourceProvider.onHost(builder.sourcesWorkRoot, builder.maxWorkingCopies),
-                builder.clock, builder.runnerVersion, builder.dockerConfig, builder.dependencyProxy,
+                builder.clock, builder.runnerVersion, builder.dockerConfig, builder.credentialHelperPath,
+                builder.dependencyProxy,
                 new ImageRules(builder.pullPolicy, builder.allowedPullPolicies, builder.allowedImages,
                         builder.allowedServices), builder.pullTimeout);
     }
@@ -123,6 +125,7 @@ public final class DockerExecutor implements Executor {
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
         private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
+        private List<Path> credentialHelperPath = CredentialHelpers.systemPath();
 
         private DependencyProxyMode dependencyProxy = DependencyProxyMode.OFF;
         private Duration pullTimeout = Duration.ofMinutes(30);
@@ -180,6 +183,15 @@ public final class DockerExecutor implements Executor {
          */
         public Builder dockerConfig(Path config) {
             this.dockerConfig = config;
+            return this;
+        }
+
+        /**
+         * Where the credential helpers that Docker configs name ({@code credsStore}, {@code credHelpers}) are
+         * looked up as {@code docker-credential-<name>}: the directories of the runner's {@code PATH} by default.
+         */
+        public Builder credentialHelperPath(List<Path> directories) {
+            this.credentialHelperPath = List.copyOf(directories);
             return this;
         }
 

@@ -390,6 +390,88 @@ class DockerExecutorIT {
     }
 
     @Test
+    void pullsFromATlsRegistryWhoseCertificateTheEngineChecksAgainstItsCa() throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_TLS_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a TLS registry (CLEVER_RUNNER_TEST_TLS_REGISTRY)")
+                .isNotBlank();
+        // the Engine skips certificate checks on loopback: this registry's address is another one
+        assertThat(registry).doesNotStartWith("127.").doesNotStartWith("localhost");
+        String image = registry + "/test/busybox:1";
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        JobPlan base = plan(List.of("echo pulled over tls"), List.of(), List.of(), List.of());
+        JobPlan plan = new JobPlan(base.runnerId(), base.jobId(), "pull", base.projectPath(),
+                new JobPlan.ImageSpec(image, null, List.of("always"), null, null), List.of(), base.variables(), null,
+                base.script(), List.of(), base.timeout(), null, null, null, null,
+                List.of(new JobPlan.RegistryAuth(registry, System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER"),
+                        Secret.of(password))));
+        try {
+            Run pulled = run(plan, null, null);
+            assertThat(pulled.outcome().status()).as(pulled.trace().text()).isEqualTo(JobOutcome.Status.SUCCESS);
+            assertThat(pulled.trace().text()).contains("Pulling docker image " + image,
+                    "Authenticating with credentials from job payload (GitLab Registry)", "pulled over tls")
+                    .doesNotContain(password);
+        } finally {
+            removeImage(image);
+        }
+    }
+
+    @Test
+    void theRunnerHostsCredentialHelpersServeTheirRegistries(@TempDir Path dir) throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
+        String tlsRegistry = System.getenv("CLEVER_RUNNER_TEST_TLS_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a private registry (CLEVER_RUNNER_TEST_REGISTRY)")
+                .isNotBlank();
+        String user = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER");
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        // docker-credential-helpers' protocol: the server URL on stdin, the credentials as JSON on stdout
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String helper : List.of("clever-store", "clever-ecr")) {
+            Path program = bin.resolve("docker-credential-" + helper);
+            Files.writeString(program, "#!/bin/sh\nread -r server\necho \"$1 $server\" >> " + dir.resolve("calls")
+                    + "\ncase \"$1\" in\n list) echo '{\"" + tlsRegistry + "\": \"" + user + "\"}' ;;\n"
+                    + " get) echo '{\"ServerURL\": \"'\"$server\"'\", \"Username\": \"" + user + "\", \"Secret\": \""
+                    + password + "\"}' ;;\nesac\n");
+            Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        Path config = Files.writeString(dir.resolve("config.json"), "{\"credsStore\": \"clever-store\","
+                + " \"credHelpers\": {\"" + registry + "\": \"clever-ecr\"}}");
+        DockerExecutor executor = DockerExecutor.builder().dockerConfig(config).credentialHelperPath(List.of(bin))
+                .build();
+        JobPlan base = plan(List.of("echo pulled with a helper"), List.of(), List.of(), List.of());
+        try {
+            for (String image : List.of(registry + "/test/busybox:1", tlsRegistry + "/test/busybox:1")) {
+                String wrongRegistry = image.substring(0, image.indexOf('/'));
+                // the payload's credentials are wrong: only the helper's can pull
+                JobPlan plan = new JobPlan(base.runnerId(), JOB_IDS.incrementAndGet(), "pull", base.projectPath(),
+                        new JobPlan.ImageSpec(image, null, List.of("always"), null, null), List.of(),
+                        base.variables(), null, base.script(), List.of(), base.timeout(), null, null, null, null,
+                        List.of(new JobPlan.RegistryAuth(wrongRegistry, user, Secret.of("wrong-secret-4"))));
+                RecordingTrace trace = new RecordingTrace();
+                JobOutcome outcome = executor.run(plan, host, new JobContext(trace, null, null, new JobControl()));
+                assertNothingLeft(plan.jobId());
+                assertThat(outcome.status()).as(trace.text()).isEqualTo(JobOutcome.Status.SUCCESS);
+                String helper = image.startsWith(registry) ? "docker-credential-clever-ecr"
+                        : "docker-credential-clever-store";
+                assertThat(trace.text()).contains("Authenticating with credentials from " + config + " (" + helper
+                        + ")", "pulled with a helper").doesNotContain(password);
+            }
+            assertThat(Files.readAllLines(dir.resolve("calls"))).containsExactly("list ",
+                    "get " + registry, "list ", "get " + tlsRegistry);
+        } finally {
+            removeImage(registry + "/test/busybox:1");
+            removeImage(tlsRegistry + "/test/busybox:1");
+        }
+    }
+
+    private void removeImage(String image) {
+        try {
+            docker.removeImageCmd(image).withForce(true).exec();
+        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            // never pulled
+        }
+    }
+
+    @Test
     void dockerHubImagesComeThroughTheDependencyProxyAndServicesKeepTheirAliases() throws Exception {
         String registry = System.getenv("CLEVER_RUNNER_TEST_REGISTRY");
         assertThat(registry).as("scripts/test.sh provides a private registry (CLEVER_RUNNER_TEST_REGISTRY)")

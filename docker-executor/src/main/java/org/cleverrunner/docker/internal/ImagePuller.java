@@ -24,23 +24,27 @@ import org.cleverrunner.spi.Trace;
 /** Finds or pulls the job's and services' images per their pull policy, with the job's registry credentials. */
 final class ImagePuller {
 
+    /** Reads the job's credential sources; run at the first image that is not refused (helpers may run). */
+    interface CredentialsLoader {
+        RegistryCredentials load() throws InterruptedException;
+    }
 
     private final DockerClient docker;
-    private final RegistryCredentials credentials;
+    private final CredentialsLoader loader;
+    private RegistryCredentials credentials;
     private final Trace trace;
     /** What the engine said of each image once it was made present: one inspection per image and job. */
     private final Map<String, InspectImageResponse> described = new HashMap<>();
-    private boolean warned;
 
     private final DependencyProxy proxy;
     private final ImageRules rules;
     private final java.util.function.Supplier<Duration> pullTimeout;
 
     /** {@code pullTimeout}: how long one pull may take, asked at each pull (the job's time left bounds it). */
-    ImagePuller(DockerClient docker, RegistryCredentials credentials, DependencyProxy proxy, ImageRules rules,
+    ImagePuller(DockerClient docker, CredentialsLoader credentials, DependencyProxy proxy, ImageRules rules,
             java.util.function.Supplier<Duration> pullTimeout, Trace trace) {
         this.docker = docker;
-        this.credentials = credentials;
+        this.loader = credentials;
         this.proxy = proxy;
         this.rules = rules;
         this.pullTimeout = pullTimeout;
@@ -74,8 +78,8 @@ final class ImagePuller {
         if (policies.refusal() != null) {
             return policies.refusal();
         }
-        if (!warned) {
-            warned = true;
+        if (credentials == null) {
+            credentials = loader.load();
             credentials.warnings().forEach(problem -> trace.line(warning(problem)));
             proxy.warning().ifPresent(problem -> trace.line(warning(problem)));
         }
@@ -122,11 +126,14 @@ final class ImagePuller {
             if (platform != null) {
                 pull = pull.withPlatform(platform);
             }
-            var found = credentials.forImage(reference);
+            var found = credentials.forImage(reference, problem -> trace.line(warning(problem)));
             if (found.isPresent()) {
-                trace.line("Authenticating with credentials from " + found.get().source());
-                pull = pull.withAuthConfig(new AuthConfig().withRegistryAddress(found.get().registry())
-                        .withUsername(found.get().username()).withPassword(found.get().password().reveal()));
+                RegistryCredentials.Found auth = found.get();
+                trace.line("Authenticating with credentials from " + auth.source());
+                AuthConfig config = new AuthConfig().withRegistryAddress(auth.registry());
+                pull = pull.withAuthConfig(auth.identityToken()
+                        ? config.withIdentityToken(auth.password().reveal())
+                        : config.withUsername(auth.username()).withPassword(auth.password().reveal()));
             }
             trace.line("Pulling docker image " + image + " ...");
             Duration limit = pullTimeout.get();

@@ -36,9 +36,12 @@ public final class JobRun {
     private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
 
     /** Settings of the executor that apply to every job. */
-    /** {@code dockerConfig}: the runner host's Docker config, whose {@code auths} pulls may use (null: none). */
+    /**
+     * {@code dockerConfig}: the runner host's Docker config, whose credentials pulls may use (null: none);
+     * {@code credentialHelperPath}: where its credential helpers ({@code docker-credential-*}) are found.
+     */
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
-            String runnerVersion, java.nio.file.Path dockerConfig,
+            String runnerVersion, java.nio.file.Path dockerConfig, List<java.nio.file.Path> credentialHelperPath,
             org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy, ImageRules imageRules,
             Duration pullTimeout) {
     }
@@ -71,7 +74,8 @@ public final class JobRun {
         this.names = new Names(plan.runnerId(), plan.jobId());
         this.paths = new BuildPaths(plan.projectPath());
         this.deadline = settings.clock().instant().plus(plan.timeout());
-        this.images = new ImagePuller(docker, RegistryCredentials.of(plan, settings.dockerConfig()),
+        this.images = new ImagePuller(docker, () -> RegistryCredentials.of(plan, settings.dockerConfig(),
+                new CredentialHelpers(settings.credentialHelperPath(), RegistryCredentials.HELPER_TIMEOUT)),
                 DependencyProxy.of(settings.dependencyProxy(), plan), settings.imageRules(), this::pullTimeout, trace);
         this.environment = new JobEnvironment(plan, paths, settings.runnerVersion());
         this.volume = new BuildVolume(docker, names, paths);
