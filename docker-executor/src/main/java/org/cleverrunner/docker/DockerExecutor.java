@@ -113,6 +113,13 @@ public final class DockerExecutor implements Executor {
         }
     }
 
+    /** {@code $HOME/.docker/config.json}, as GitLab Runner finds it ({@code user.home} when HOME is unset). */
+    private static Path homeDockerConfig() {
+        String home = System.getenv("HOME");
+        return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, ".docker",
+                "config.json");
+    }
+
     /** Settings of a {@link DockerExecutor}. */
     public static final class Builder {
         // Long responses (logs follow, wait) are re-issued when cut, so an hour per response is plenty.
@@ -124,7 +131,7 @@ public final class DockerExecutor implements Executor {
         private int maxWorkingCopies = SourceFetcher.DEFAULT_MAX_WORKING_COPIES;
         private Clock clock = Clock.systemUTC();
         private String runnerVersion = "dev";
-        private Path dockerConfig = Path.of(System.getProperty("user.home"), ".docker", "config.json");
+        private Path dockerConfig = homeDockerConfig();
         private List<Path> credentialHelperPath = CredentialHelpers.systemPath();
 
         private DependencyProxyMode dependencyProxy = DependencyProxyMode.OFF;

@@ -56,6 +56,12 @@ final class CliProcess {
 
     /** Starts {@code java [jvmOptions] -jar clever-runner.jar args…}, its output (both streams) into {@code log}. */
     static Process start(Path log, List<String> jvmOptions, String... args) throws IOException {
+        return start(log, java.util.Map.of(), jvmOptions, args);
+    }
+
+    /** As {@link #start(Path, List, String...)}, with {@code environment} set over this process's own. */
+    static Process start(Path log, java.util.Map<String, String> environment, List<String> jvmOptions,
+            String... args) throws IOException {
         Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
         assertThat(jar).as("the runnable jar, built in the package phase").exists();
         List<String> command = new ArrayList<>();
@@ -63,7 +69,9 @@ final class CliProcess {
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     static Process start(Path log, String... args) throws IOException {

@@ -108,4 +108,47 @@ class ImagesUnderRunIT {
             }
         }
     }
+
+    @Test
+    void theRunnerHostsDockerConfigAndItsCredentialStoreServeATlsRegistry() throws Exception {
+        String registry = System.getenv("CLEVER_RUNNER_TEST_TLS_REGISTRY");
+        assertThat(registry).as("scripts/test.sh provides a TLS registry").isNotBlank();
+        String user = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_USER");
+        String password = System.getenv("CLEVER_RUNNER_TEST_REGISTRY_PASSWORD");
+        String image = registry + "/test/busybox:1";
+        // a runner host as `docker login` with a credential store leaves it: an empty auths entry, the secret in
+        // the store's helper
+        Path home = Files.createDirectories(dir.resolve("home/.docker")).getParent();
+        Files.writeString(home.resolve(".docker/config.json"), "{\"auths\": {\"" + registry + "\": {}},"
+                + " \"credsStore\": \"clever-test\"}");
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path helper = bin.resolve("docker-credential-clever-test");
+        Files.writeString(helper, "#!/bin/sh\nread -r server\ncase \"$1\" in\n list) echo '{}' ;;\n get) [ \"$server\" = "
+                + registry + " ] || { echo 'credentials not found in native keychain'; exit 1; }\n echo '{\"Username\":"
+                + " \"" + user + "\", \"Secret\": \"" + password + "\"}' ;;\nesac\n");
+        Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "images", gitlab.url(), TOKEN,
+                CliProcess.journal(dir.resolve("journal.json")), "");
+        JobHandle job = gitlab.enqueue(Jobs.job("tls").image(image).variable("GIT_STRATEGY", "none")
+                .script("echo pulled over tls with the store"));
+        try {
+            process = CliProcess.start(dir.resolve("runner.log"), Map.of("HOME", home.toString(),
+                    "PATH", bin + ":" + System.getenv("PATH")), java.util.List.of(), "run", "--config",
+                    config.toString());
+
+            JobView done = gitlab.awaitJob(job.id(), Duration.ofSeconds(120));
+            assertThat(done.finalState()).as(done.traceText() + CliProcess.read(dir.resolve("runner.log")))
+                    .isEqualTo(JobState.SUCCESS);
+            assertThat(done.traceText()).contains("Authenticating with credentials from "
+                    + home.resolve(".docker/config.json") + " (docker-credential-clever-test)",
+                    "pulled over tls with the store").doesNotContain(password);
+            assertThat(CliProcess.read(dir.resolve("runner.log"))).doesNotContain(password);
+        } finally {
+            try {
+                docker.removeImageCmd(image).withForce(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never pulled
+            }
+        }
+    }
 }
