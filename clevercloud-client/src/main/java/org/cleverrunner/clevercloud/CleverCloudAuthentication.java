@@ -42,14 +42,23 @@ public interface CleverCloudAuthentication {
     /** A short description for logs, without any credential (e.g. {@code "OAuth1 HMAC-SHA512"}). */
     String describe();
 
+    /**
+     * The credentials of git pushes to deployment repositories that go with these API credentials: OAuth1's token
+     * and token secret (as clever-tools pushes), the organisation token with user {@code Jenkins} (as the Heptapod
+     * PaaS runner pushed); none for an API token, which no source says a push accepts.
+     */
+    default java.util.Optional<GitCredentials> gitCredentials() {
+        return java.util.Optional.empty();
+    }
+
     /** An API token: {@code Authorization: Bearer <token>}, against {@link #API_BRIDGE_URL}. */
     static CleverCloudAuthentication apiToken(Secret token) {
-        return new HeaderAuthentication("Bearer", token, API_BRIDGE_URL, "API token (Bearer)");
+        return new HeaderAuthentication("Bearer", token, API_BRIDGE_URL, "API token (Bearer)", null);
     }
 
     /** The Heptapod PaaS runner's per-organisation token: {@code Authorization: token <value>}. */
     static CleverCloudAuthentication tokenScheme(Secret token) {
-        return new HeaderAuthentication("token", token, API_URL, "token scheme");
+        return new HeaderAuthentication("token", token, API_URL, "token scheme", "Jenkins");
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.core.Engine;
 import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.EngineSettings;
@@ -37,13 +38,16 @@ public final class CleverCloudBenchmark {
         LoopbackVms vms = new LoopbackVms();
         try (FakeCoordinator gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(30))
                 .traceUpdateInterval(Duration.ofMillis(100)).start();
-                CleverCloudSimulator clever = CleverCloudSimulator.builder().apiToken("bench").bootTime(boot)
+                CleverCloudSimulator clever = CleverCloudSimulator.builder()
+                        .oauth(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY,
+                                CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET, "bench", "bench-secret")
+                        .bootTime(boot)
                         .workDir(dir.resolve("clever")).launcher(vms.launcher()).start()) {
             RunnerHandle runner = gitlab.addRunner(Set.of(), true);
             Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
             RunnerSettings settings = new RunnerSettings("bench", gitlab.url(), Secret.of(runner.token()), 0, 1,
                     "docker", "clever-cloud", ProviderSettings.empty(), new ProviderSettings("bench", Map.of(
-                            "organisation", clever.organisationId(), "api-url", clever.url(), "api-token", "bench",
+                            "organisation", clever.organisationId(), "api-url", clever.url(), "token", "bench", "secret", "bench-secret",
                             "endpoint-scheme", "http", "gateway-jar", jar.toString(), "poll-interval", "100ms")),
                     null, "clever-runner/busybox:latest", 0);
             Engine engine = Engine.builder()

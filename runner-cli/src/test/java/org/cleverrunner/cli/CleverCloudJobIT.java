@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.core.Engine;
 import org.cleverrunner.core.EngineSettings;
 import org.cleverrunner.core.RunnerSettings;
@@ -34,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CleverCloudJobIT {
 
     static final String IMAGE = "clever-runner/busybox:latest";
-    static final String API_TOKEN = "clever-api-token-for-tests";
+    // clever-tools' OAuth credentials: the API calls are signed with them, the VMs' pushes use them
+    static final String API_TOKEN = "clever-oauth-token-for-tests";
+    static final String API_SECRET = "clever-oauth-secret-for-tests";
 
     @TempDir
     Path dir;
@@ -64,7 +67,9 @@ class CleverCloudJobIT {
     }
 
     CleverCloudSimulator simulator(Duration bootTime) {
-        return CleverCloudSimulator.builder().apiToken(API_TOKEN).bootTime(bootTime).workDir(dir.resolve("clever"))
+        return CleverCloudSimulator.builder().oauth(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY,
+                CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET, API_TOKEN, API_SECRET)
+                .bootTime(bootTime).workDir(dir.resolve("clever"))
                 .launcher(vms.launcher()).start();
     }
 
@@ -72,7 +77,7 @@ class CleverCloudJobIT {
         Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
         Map<String, String> provisioner = Map.ofEntries(
                 Map.entry("organisation", clever.organisationId()), Map.entry("api-url", clever.url()),
-                Map.entry("api-token", API_TOKEN), Map.entry("endpoint-scheme", "http"),
+                Map.entry("token", API_TOKEN), Map.entry("secret", API_SECRET), Map.entry("endpoint-scheme", "http"),
                 Map.entry("gateway-jar", jar.toString()), Map.entry("poll-interval", "200ms"),
                 Map.entry("boot-timeout", "60s"), Map.entry("repository-timeout", "20s"),
                 Map.entry("price.XL", "1.1111"), Map.entry("env.EXTRA_SETTING", "yes"));

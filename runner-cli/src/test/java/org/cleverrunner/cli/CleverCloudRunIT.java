@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CleverCloudRunIT {
 
     static final String IMAGE = "clever-runner/busybox:latest";
-    static final String API_TOKEN = "clever-api-token-for-run-tests";
+    static final String API_TOKEN = "clever-oauth-token-for-run-tests";
+    static final String API_SECRET = "clever-oauth-secret-for-run-tests";
 
     @TempDir
     Path dir;
@@ -39,7 +41,9 @@ class CleverCloudRunIT {
     void start() {
         gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2)).start();
         runner = gitlab.addRunner("glrt-killnine0001", Set.of(), true);
-        clever = CleverCloudSimulator.builder().apiToken(API_TOKEN).bootTime(Duration.ofMillis(300))
+        clever = CleverCloudSimulator.builder().oauth(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY,
+                CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET, API_TOKEN, API_SECRET)
+                .bootTime(Duration.ofMillis(300))
                 .workDir(dir.resolve("clever")).launcher(vms.launcher()).start();
     }
 
@@ -64,7 +68,7 @@ class CleverCloudRunIT {
                 + "[runners.provisioners.clever-cloud]\n"
                 + "organisation = \"" + clever.organisationId() + "\"\n"
                 + "api-url = \"" + clever.url() + "\"\n"
-                + "api-token = \"" + API_TOKEN + "\"\n"
+                + "token = \"" + API_TOKEN + "\"\nsecret = \"" + API_SECRET + "\"\n"
                 + "endpoint-scheme = \"http\"\n"
                 + "gateway-jar = \"" + jar + "\"\n"
                 + "poll-interval = \"200ms\"\n");
@@ -106,7 +110,7 @@ class CleverCloudRunIT {
             assertThat(view.finalState()).isEqualTo(JobState.FAILED);
             assertThat(view.traceText()).contains("the runner stopped while this job ran");
         }
-        assertThat(Files.readString(dir.resolve("runner.log"))).doesNotContain(API_TOKEN);
+        assertThat(Files.readString(dir.resolve("runner.log"))).doesNotContain(API_TOKEN, API_SECRET);
         // the deleted VMs took their containers along, as real ones do
         try (var docker = org.cleverrunner.docker.DockerConnector.defaults().connect(new org.cleverrunner.spi.Host(
                 "local", java.net.URI.create(System.getenv().getOrDefault("DOCKER_HOST",

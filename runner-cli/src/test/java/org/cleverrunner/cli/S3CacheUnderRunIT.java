@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.coordinator.payload.CacheSpec;
 import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobBuilder;
@@ -37,7 +38,8 @@ class S3CacheUnderRunIT {
     static final String BUCKET = "runner-cache";
     static final String ACCESS_KEY = S3Server.ACCESS_KEY;
     static final String SECRET_KEY = S3Server.SECRET_KEY;
-    static final String CLEVER_TOKEN = "clever-api-token-for-s3-cache-tests";
+    static final String CLEVER_TOKEN = "clever-oauth-token-for-s3-cache-tests";
+    static final String CLEVER_SECRET = "clever-oauth-secret-for-s3-cache-tests";
 
     @TempDir
     Path dir;
@@ -101,7 +103,9 @@ class S3CacheUnderRunIT {
     @Test
     void onVmsTheArchiveMovesBetweenTheVmAndTheBucketNotThroughTheRunnerHost() throws Exception {
         try (LoopbackVms vms = new LoopbackVms(); CleverCloudSimulator clever = CleverCloudSimulator.builder()
-                .apiToken(CLEVER_TOKEN).bootTime(Duration.ofMillis(200)).workDir(dir.resolve("clever"))
+                .oauth(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY,
+                        CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET, CLEVER_TOKEN, CLEVER_SECRET)
+                        .bootTime(Duration.ofMillis(200)).workDir(dir.resolve("clever"))
                 .launcher(vms.launcher()).start()) {
             Path jar = java.nio.file.Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
             Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 1, "s3-cache-vm", gitlab.url(), token,
@@ -109,7 +113,8 @@ class S3CacheUnderRunIT {
                             + "[runners.provisioners.clever-cloud]\n"
                             + "organisation = \"" + clever.organisationId() + "\"\n"
                             + "api-url = \"" + clever.url() + "\"\n"
-                            + "api-token = \"" + CLEVER_TOKEN + "\"\n"
+                            + "token = \"" + CLEVER_TOKEN + "\"\nsecret = \"" + CLEVER_SECRET
+                            + "\"\n"
                             + "endpoint-scheme = \"http\"\n"
                             + "gateway-jar = \"" + jar + "\"\n"
                             + "poll-interval = \"200ms\"\n");

@@ -32,7 +32,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final String scriptName;
     private final List<String> command;
     private final Map<String, String> cgiEnvironment;
-    private final Predicate<String> acceptsToken;
+    private final java.util.function.BiPredicate<String, String> accepts;
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile long delayMillis;
@@ -48,9 +48,20 @@ public final class GitHttpServer implements AutoCloseable {
      * accepts (e.g. {@code t -> t.startsWith("glcbt-")} for the fake coordinator's per-job tokens).
      */
     public static GitHttpServer git(Path projectRoot, Predicate<String> acceptsToken) throws IOException {
+        Objects.requireNonNull(acceptsToken, "acceptsToken");
+        return gitWithCredentials(projectRoot, (user, password) -> user.equals("gitlab-ci-token")
+                && acceptsToken.test(password));
+    }
+
+    /**
+     * Bare repositories under {@code projectRoot}, at {@code /<path>.git}, for the Basic credentials (user,
+     * password) {@code accepts} accepts; pushes are allowed to them (the CGI sees the user as REMOTE_USER).
+     */
+    public static GitHttpServer gitWithCredentials(Path projectRoot,
+            java.util.function.BiPredicate<String, String> accepts) throws IOException {
         return new GitHttpServer(List.of("git", "http-backend"), Map.of("GIT_CONFIG_NOSYSTEM", "1",
                 "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_PROJECT_ROOT", projectRoot.toString(),
-                "GIT_HTTP_EXPORT_ALL", "1"), "", acceptsToken);
+                "GIT_HTTP_EXPORT_ALL", "1"), "", accepts);
     }
 
     /** One Mercurial repository at {@code mountPath}, through hgweb's CGI entry point, behind this job token. */
@@ -64,7 +75,7 @@ public final class GitHttpServer implements AutoCloseable {
                 .split("\\s+")[0];
         // the python hg itself runs on, which has the mercurial package
         return new GitHttpServer(List.of(python, script.toString()), Map.of("HGRCPATH", "", "HGPLAIN", "1"),
-                mountPath, token::equals);
+                mountPath, (user, password) -> user.equals("gitlab-ci-token") && token.equals(password));
     }
 
     private static String which(String program) {
@@ -82,11 +93,11 @@ public final class GitHttpServer implements AutoCloseable {
     }
 
     private GitHttpServer(List<String> command, Map<String, String> cgiEnvironment, String scriptName,
-            Predicate<String> acceptsToken) throws IOException {
+            java.util.function.BiPredicate<String, String> accepts) throws IOException {
         this.scriptName = scriptName;
         this.command = command;
         this.cgiEnvironment = cgiEnvironment;
-        this.acceptsToken = Objects.requireNonNull(acceptsToken, "acceptsToken");
+        this.accepts = Objects.requireNonNull(accepts, "accepts");
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread thread = new Thread(r, "git-http-backend");
@@ -139,8 +150,8 @@ public final class GitHttpServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return credentials.startsWith("gitlab-ci-token:")
-                && acceptsToken.test(credentials.substring("gitlab-ci-token:".length()));
+        int colon = credentials.indexOf(':');
+        return colon > 0 && accepts.test(credentials.substring(0, colon), credentials.substring(colon + 1));
     }
 
     private void cgi(HttpExchange exchange) throws IOException, InterruptedException {

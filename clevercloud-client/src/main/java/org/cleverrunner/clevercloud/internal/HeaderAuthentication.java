@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import org.cleverrunner.clevercloud.CleverCloudAuthentication;
+import org.cleverrunner.clevercloud.GitCredentials;
 import org.cleverrunner.spi.Secret;
 
 /** {@code Authorization: <scheme> <secret>}: Bearer API tokens and the Heptapod runner's {@code token} scheme. */
@@ -13,12 +14,15 @@ public final class HeaderAuthentication implements CleverCloudAuthentication, Se
     private final Secret secret;
     private final URI apiUrl;
     private final String description;
+    private final String gitUser;
 
-    public HeaderAuthentication(String scheme, Secret secret, URI apiUrl, String description) {
+    /** {@code gitUser}: the user of git pushes with this token as password, or null when it gives none. */
+    public HeaderAuthentication(String scheme, Secret secret, URI apiUrl, String description, String gitUser) {
         this.scheme = Objects.requireNonNull(scheme, "scheme");
         this.secret = Objects.requireNonNull(secret, "token");
         this.apiUrl = Objects.requireNonNull(apiUrl, "apiUrl");
         this.description = description;
+        this.gitUser = gitUser;
         if (secret.reveal().isBlank()) {
             throw new IllegalArgumentException(description + ": the token is empty");
         }
@@ -37,6 +41,12 @@ public final class HeaderAuthentication implements CleverCloudAuthentication, Se
     @Override
     public String describe() {
         return description;
+    }
+
+    @Override
+    public java.util.Optional<GitCredentials> gitCredentials() {
+        return gitUser == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new GitCredentials(gitUser, secret));
     }
 
     @Override

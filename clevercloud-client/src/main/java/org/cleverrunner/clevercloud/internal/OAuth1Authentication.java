@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.cleverrunner.clevercloud.CleverCloudAuthentication;
+import org.cleverrunner.clevercloud.GitCredentials;
 import org.cleverrunner.spi.Secret;
 
 /**
@@ -167,6 +168,12 @@ public final class OAuth1Authentication implements CleverCloudAuthentication, Se
     OAuth1Authentication withApiUrl(URI url) {
         return new OAuth1Authentication(method, consumerKey, consumerSecret, token, tokenSecret, nonces, clock, url,
                 origin);
+    }
+
+    /** clever-tools pushes with the OAuth token as user and its secret as password. */
+    @Override
+    public java.util.Optional<GitCredentials> gitCredentials() {
+        return java.util.Optional.of(new GitCredentials(token.reveal(), tokenSecret));
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cleverrunner.clevercloud.Application;
 import org.cleverrunner.clevercloud.ApplicationCreation;
+import org.cleverrunner.clevercloud.CleverCloudApiException;
 import org.cleverrunner.clevercloud.CleverCloudClient;
 import org.cleverrunner.clevercloud.CleverCloudException;
 import org.cleverrunner.clevercloud.Instance;
@@ -53,6 +54,8 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
     private static final Pattern FLAVOR = Pattern.compile("[0-9A-Z]{1,4}");
     private static final Duration FLAVOR_CACHE = Duration.ofMinutes(10);
     private static final int ATTEMPTS = 5;
+    /** The API's error for an instance type or version it does not offer (any more). */
+    static final int RETIRED_INSTANCE = 9017;
 
     private final CleverCloudClient client;
     private final ProvisionerSettings settings;
@@ -212,11 +215,18 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
             }
             try {
                 return client.createApplication(settings.organisation(), ApplicationCreation.builder(name)
-                        .zone(settings.zone()).instance(dockerType()).instances(1)
+                        .zone(settings.zone()).instance(dockerType()).instanceVariant(settings.instanceVariant())
+                        .instances(1)
                         .flavor(settings.flavorContext() + "-" + flavor).instanceLifetime(InstanceLifetime.TASK)
                         .build());
             } catch (CleverCloudException e) {
                 last = e;
+                if (e instanceof CleverCloudApiException api && Integer.valueOf(RETIRED_INSTANCE).equals(api.errorId())) {
+                    // the docker version cached at the first job was retired: read the current one
+                    LOG.info("Clever Cloud no longer offers docker {}; reading the current version",
+                            dockerType == null ? "?" : dockerType.version());
+                    dockerType = null;
+                }
                 LOG.warn("creating VM {} failed (attempt {}): {}", name, attempt, e.getMessage());
                 sleepQuietly(Math.min(5_000, 250L << attempt));
             }
@@ -242,6 +252,8 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
     private Map<String, String> environment(Secret token) {
         Map<String, String> env = new LinkedHashMap<>(settings.extraEnvironment());
         env.put("CC_MOUNT_DOCKER_SOCKET", "true");
+        // the previous runner's README calls it required on the Heptapod Runner variant
+        env.put("CC_ENABLE_HEPTAPOD_RUNNER", "true");
         env.put("GATEWAY_TOKEN", token.reveal());
         env.put("GATEWAY_PORT", "8080");
         return env;
@@ -267,9 +279,9 @@ public final class CleverCloudProvisioner implements FlavoredProvisioner, Reapin
                 var push = git.push().setRemote(url).setRefSpecs(new org.eclipse.jgit.transport.RefSpec(
                         "refs/heads/master:refs/heads/master")).setForce(true)
                         .setTimeout((int) Math.max(30, settings.repositoryTimeout().toSeconds()));
-                if (url.startsWith("http") && settings.gitPassword() != null) {
-                    push.setCredentialsProvider(new UsernamePasswordCredentialsProvider(settings.gitUser(),
-                            settings.gitPassword().reveal()));
+                if (url.startsWith("http")) {
+                    push.setCredentialsProvider(new UsernamePasswordCredentialsProvider(settings.push().username(),
+                            settings.push().password().reveal()));
                 }
                 push.call();
             }

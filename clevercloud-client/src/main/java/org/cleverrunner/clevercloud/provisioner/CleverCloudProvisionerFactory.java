@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.clevercloud.CleverCloudClient;
+import org.cleverrunner.clevercloud.GitCredentials;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Provisioner;
 import org.cleverrunner.spi.ProvisionerFactory;
@@ -18,7 +19,9 @@ import org.cleverrunner.spi.Secret;
  * own login; {@code api-url}, {@code flavor-context}, {@code name-prefix}, {@code default-flavor},
  * {@code max-flavor}, {@code zone}, {@code gateway-jar}, {@code endpoint-scheme}, {@code boot-timeout},
  * {@code repository-timeout}, {@code poll-interval}, {@code price.<FLAVOR>} (per hour), {@code currency},
- * {@code env.<NAME>} (extra VM environment).
+ * {@code env.<NAME>} (extra VM environment), {@code instance-variant} (a UUID; the Heptapod Runner variant by
+ * default), {@code git-user} and {@code git-password} (pushes to the deployment repositories; by default the OAuth
+ * token and secret, as clever-tools pushes).
  */
 public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
 
@@ -34,7 +37,8 @@ public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
 
     @Override
     public Provisioner create(ProviderSettings settings) {
-        CleverCloudClient.Builder client = CleverCloudClient.builder().authentication(authentication(settings));
+        CleverCloudAuthentication authentication = authentication(settings);
+        CleverCloudClient.Builder client = CleverCloudClient.builder().authentication(authentication);
         settings.get("api-url").ifPresent(client::apiUrl);
         Map<String, Double> prices = new LinkedHashMap<>();
         Map<String, String> env = new LinkedHashMap<>();
@@ -56,9 +60,29 @@ public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
                 settings.get("zone").orElse(null), env, settings.get("gateway-jar").map(Path::of).orElse(null),
                 settings.get("endpoint-scheme").orElse(null), settings.getDuration("repository-timeout").orElse(null),
                 settings.getDuration("boot-timeout").orElse(null), settings.getDuration("poll-interval").orElse(null),
-                prices, settings.get("currency").orElse(null), settings.get("git-user").orElse(null),
-                settings.get("git-password").map(Secret::of).orElse(null));
+                prices, settings.get("currency").orElse(null), push(settings, authentication),
+                settings.get("instance-variant").orElse(null));
         return new CleverCloudProvisioner(client.build(), provisioner);
+    }
+
+    /**
+     * {@code git-user} and {@code git-password} when set, else what the API credentials give (OAuth1's token and
+     * secret, as clever-tools pushes); an API token gives none, and a provisioner that cannot push is refused here
+     * rather than at every job's VM.
+     */
+    private static GitCredentials push(ProviderSettings settings, CleverCloudAuthentication authentication) {
+        if (settings.get("git-password").isPresent()) {
+            return new GitCredentials(settings.get("git-user").orElse("token"),
+                    Secret.of(settings.require("git-password")));
+        }
+        if (settings.get("git-user").isPresent()) {
+            throw new RunnerSpiException("setting '" + settings.prefix() + ".git-user' needs '" + settings.prefix()
+                    + ".git-password'");
+        }
+        return authentication.gitCredentials().orElseThrow(() -> new RunnerSpiException("the " 
+                + authentication.describe() + " of '" + settings.prefix() + "' gives no credentials for the git"
+                + " pushes to the VMs' deployment repositories: set git-user and git-password, or use token and"
+                + " secret (clever-tools' OAuth credentials)"));
     }
 
     private static CleverCloudAuthentication authentication(ProviderSettings settings) {

@@ -24,8 +24,10 @@ import java.util.Objects;
  * @param pollInterval how often states are polled
  * @param prices price per hour by flavor, for the cost line and admission
  * @param currency the prices' currency
- * @param gitUser the user for pushing to https deployment repositories (clever-tools pushes as {@code token})
- * @param gitPassword the password for those pushes (clever-tools uses the OAuth secret), or null
+ * @param push the credentials of pushes to https deployment repositories (clever-tools pushes with its OAuth
+ *     token and secret)
+ * @param instanceVariant the {@code instanceVariant} of created applications (default: the Heptapod Runner
+ *     variant the previous runner created its VMs with)
  */
 public record ProvisionerSettings(
         String organisation,
@@ -42,8 +44,11 @@ public record ProvisionerSettings(
         Duration pollInterval,
         Map<String, Double> prices,
         String currency,
-        String gitUser,
-        org.cleverrunner.spi.Secret gitPassword) {
+        org.cleverrunner.clevercloud.GitCredentials push,
+        String instanceVariant) {
+
+    /** The previous runner's instance variant ("the Heptapod Runner variant"), the default of new applications. */
+    public static final String HEPTAPOD_RUNNER_VARIANT = "70d676a0-a775-4dc9-a43d-3121036e8515";
 
     /** Clever Cloud's runner flavors, smallest first. */
     public static final List<String> FLAVOR_ORDER = List.of("XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL");
@@ -66,7 +71,11 @@ public record ProvisionerSettings(
         pollInterval = pollInterval == null ? Duration.ofSeconds(2) : pollInterval;
         prices = Map.copyOf(prices == null ? Map.of() : prices);
         currency = blank(currency) ? "EUR" : currency;
-        gitUser = blank(gitUser) ? "token" : gitUser;
+        Objects.requireNonNull(push, "push");
+        instanceVariant = blank(instanceVariant) ? HEPTAPOD_RUNNER_VARIANT : instanceVariant;
+        if (!instanceVariant.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
+            throw new IllegalArgumentException("instance variant must be a UUID, got '" + instanceVariant + "'");
+        }
     }
 
     private static boolean blank(String value) {

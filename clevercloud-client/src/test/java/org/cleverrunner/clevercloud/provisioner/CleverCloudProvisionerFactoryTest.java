@@ -19,7 +19,8 @@ class CleverCloudProvisionerFactoryTest {
         ProvisionerFactory factory = Providers.find(ProvisionerFactory.class, "clever-cloud",
                 getClass().getClassLoader());
         var provisioner = factory.create(new ProviderSettings("runners[0].provisioners.clever-cloud",
-                Map.of("organisation", "orga_1", "api-token", "secret-api-token", "price.xl", "1.5")));
+                Map.of("organisation", "orga_1", "token", "oauth-token", "secret", "oauth-secret",
+                        "price.xl", "1.5")));
         assertThat(provisioner).isInstanceOf(FlavoredProvisioner.class).isInstanceOf(ReapingProvisioner.class);
         assertThat(((FlavoredProvisioner) provisioner).defaultFlavor()).isEqualTo("M");
     }
@@ -28,13 +29,13 @@ class CleverCloudProvisionerFactoryTest {
     void missingOrBadSettingsNameTheKey() {
         CleverCloudProvisionerFactory factory = new CleverCloudProvisionerFactory();
         assertThatThrownBy(() -> factory.create(new ProviderSettings("runners[0].provisioners.clever-cloud",
-                Map.of("api-token", "t")))).isInstanceOf(RunnerSpiException.class)
+                Map.of("token", "t", "secret", "s")))).isInstanceOf(RunnerSpiException.class)
                 .hasMessageContaining("'runners[0].provisioners.clever-cloud.organisation'");
         assertThatThrownBy(() -> factory.create(new ProviderSettings("runners[0].provisioners.clever-cloud",
-                Map.of("organisation", "orga_1", "api-token", "t", "price.XL", "cheap"))))
+                Map.of("organisation", "orga_1", "token", "t", "secret", "s", "price.XL", "cheap"))))
                 .hasMessageContaining("'runners[0].provisioners.clever-cloud.price.XL' must be a number");
         assertThatThrownBy(() -> factory.create(new ProviderSettings("p", Map.of("organisation", "orga_1",
-                "api-token", "t", "name-prefix", "../Evil")))).hasMessageContaining("name prefix");
+                "token", "t", "secret", "s", "name-prefix", "../Evil")))).hasMessageContaining("name prefix");
     }
 
     @Test

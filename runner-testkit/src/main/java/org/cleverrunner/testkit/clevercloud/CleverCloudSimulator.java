@@ -68,8 +68,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Where things are in the application JSON</h2>
  * <ul>
- * <li>{@code deployment.url} and {@code deployment.httpUrl}: the {@code file://} URL of the application's bare
- *     git repository (real: git+ssh and https URLs). Push any branch; {@code branch} (default {@code master}) is
+ * <li>{@code deployment.url}: the {@code file://} URL of the application's bare git repository (real: git+ssh,
+ *     whose keys are out of band); {@code deployment.httpUrl}: the same repository over smart HTTP on loopback,
+ *     behind Basic credentials (OAuth token and secret, or an organisation token; a push without them is
+ *     answered 401). Push any branch; {@code branch} (default {@code master}) is
  *     preferred when several exist. {@code deployment.repoState} is {@code CREATING} for
  *     {@link Builder#repoCreationDelay} after creation, then {@code CREATED}.</li>
  * <li>{@code vhosts[0].fqdn}: {@code app-<uuid>.cleverapps.io/} until the VM is up; once an instance is
@@ -122,7 +124,8 @@ public final class CleverCloudSimulator implements AutoCloseable {
     private final Duration repoCreationDelay;
     private final Clock clock;
     private final VmLauncher launcher;
-    private final String dockerVersion;
+    private volatile String dockerVersion;
+    private org.cleverrunner.testkit.GitHttpServer git;
     private final Path workDir;
     private final boolean ownWorkDir;
 
@@ -191,6 +194,13 @@ public final class CleverCloudSimulator implements AutoCloseable {
         server.createContext("/", this::handle);
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try {
+            // deployment.httpUrl: pushes over HTTP with Basic credentials, as the live push hosts take them
+            git = org.cleverrunner.testkit.GitHttpServer.gitWithCredentials(
+                    Files.createDirectories(workDir.resolve("repositories")), this::acceptsPush);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the simulator's deployment repositories", e);
+        }
         scheduler.scheduleWithFixedDelay(this::pollRepositories, 100, 100, TimeUnit.MILLISECONDS);
         LOG.debug("Clever Cloud simulator listening on {}", url);
         return this;
@@ -225,6 +235,9 @@ public final class CleverCloudSimulator implements AutoCloseable {
         synchronized (this) {
             s = server;
         }
+        if (git != null) {
+            git.close();
+        }
         if (s != null) {
             s.stop(0);
             scheduler.shutdownNow();
@@ -240,6 +253,25 @@ public final class CleverCloudSimulator implements AutoCloseable {
         if (ownWorkDir) {
             deleteTree(workDir);
         }
+    }
+
+    /**
+     * Retires the current Docker instance version: {@code /v2/products/instances} then lists {@code current}, and
+     * creating an application with the old version fails with 9017, as the live API answers a version it no
+     * longer offers.
+     */
+    public void retireDockerVersion(String current) {
+        this.dockerVersion = Objects.requireNonNull(current, "current");
+    }
+
+    /**
+     * Who may push to deployment.httpUrl: clever-tools' way (the OAuth token as user, its secret as password) and
+     * the Heptapod PaaS runner's (any user, the organisation token as password). API tokens push nothing here: no
+     * source says the push hosts take them.
+     */
+    private boolean acceptsPush(String user, String password) {
+        return oauth.stream().anyMatch(o -> o.token().equals(user) && o.tokenSecret().equals(password))
+                || organisationTokens.contains(password);
     }
 
     /** The base URL without trailing slash, e.g. {@code http://127.0.0.1:41234}; API paths start with /v2/. */
@@ -651,7 +683,7 @@ public final class CleverCloudSimulator implements AutoCloseable {
         dep.put("type", "GIT");
         dep.put("repoState", clock.instant().isBefore(a.createdAt.plus(repoCreationDelay)) ? "CREATING" : "CREATED");
         dep.put("url", a.gitUrl().toString());
-        dep.put("httpUrl", a.gitUrl().toString());
+        dep.put("httpUrl", git.url(a.id));
         ArrayNode vhosts = n.putArray("vhosts");
         if (a.endpoint != null) {
             vhosts.addObject().put("fqdn", a.endpoint.getHost() + (a.endpoint.getPort() < 0 ? "" : ":" + a.endpoint.getPort()) + "/");
@@ -1008,6 +1040,11 @@ public final class CleverCloudSimulator implements AutoCloseable {
             throw new CleverError(400, 4012, "Invalid application: " + fields, fields);
         }
         if (type != null && (!type.equals("docker") || !dockerVersion.equals(version))) {
+            throw new CleverError(400, 9017, "The specified instance does not exist");
+        }
+        String variant = body.path("instanceVariant").asText(null);
+        if (variant != null && !variant.equals(DOCKER_VARIANT) && !variant.equals(HEPTAPOD_RUNNER_VARIANT)) {
+            // an unknown variant is refused as an unknown instance (the live answer's shape is not on record)
             throw new CleverError(400, 9017, "The specified instance does not exist");
         }
         if (zone != null && !zones.contains(zone)) {

@@ -98,7 +98,7 @@ class CleverCloudFaultsTest {
             String apps = "/v2/organisations/" + sim.organisationId() + "/applications";
             JsonNode app = http.json("POST", apps, CcHttp.createBody("stuck", "M"));
             String id = app.path("id").asText();
-            CleverCloudLifecycleTest.push(tmp.resolve("s"), app.path("deployment").path("httpUrl").asText(), "f");
+            CleverCloudLifecycleTest.push(tmp.resolve("s"), app.path("deployment").path("url").asText(), "f");
             assertThatThrownBy(() -> sim.awaitInstanceUp(id, Duration.ofMillis(800))).isInstanceOf(AssertionError.class);
             assertThat(http.json("GET", apps + "/" + id + "/instances", null).get(0).path("state").asText())
                     .isEqualTo("DEPLOYING");
@@ -117,7 +117,7 @@ class CleverCloudFaultsTest {
             String apps = "/v2/organisations/" + sim.organisationId() + "/applications";
             JsonNode app = http.json("POST", apps, CcHttp.createBody("gone", "M"));
             String id = app.path("id").asText();
-            CleverCloudLifecycleTest.push(tmp.resolve("v"), app.path("deployment").path("httpUrl").asText(), "f");
+            CleverCloudLifecycleTest.push(tmp.resolve("v"), app.path("deployment").path("url").asText(), "f");
             sim.awaitInstanceUp(id, Duration.ofSeconds(5));
             sim.faults().vanish(id);
             assertThat(http.send("GET", apps + "/" + id + "/instances", null).statusCode()).isEqualTo(404);
@@ -138,7 +138,7 @@ class CleverCloudFaultsTest {
             JsonNode app = http.json("POST", apps, CcHttp.createBody("re", "M"));
             String id = app.path("id").asText();
             assertThat(http.send("POST", apps + "/" + id + "/instances", null).statusCode()).isEqualTo(400);
-            CleverCloudLifecycleTest.push(tmp.resolve("r"), app.path("deployment").path("httpUrl").asText(), "f");
+            CleverCloudLifecycleTest.push(tmp.resolve("r"), app.path("deployment").path("url").asText(), "f");
             sim.awaitInstanceUp(id, Duration.ofSeconds(5));
             JsonNode restart = http.json("POST", apps + "/" + id + "/instances", null);
             assertThat(restart.path("deploymentId").asText()).startsWith("deployment_");

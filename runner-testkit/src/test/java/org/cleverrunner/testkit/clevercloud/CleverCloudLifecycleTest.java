@@ -49,12 +49,23 @@ class CleverCloudLifecycleTest {
     }
 
     static String push(Path work, String gitUrl, String file) throws Exception {
-        try (Git git = Git.init().setDirectory(work.toFile()).setInitialBranch("master").call()) {
+        return push(work, gitUrl, file, null, null);
+    }
+
+    /** Commits {@code file} and pushes it, with Basic credentials when a user is given. */
+    static String push(Path work, String gitUrl, String file, String user, String password) throws Exception {
+        try (Git git = Files.isDirectory(work.resolve(".git")) ? Git.open(work.toFile())
+                : Git.init().setDirectory(work.toFile()).setInitialBranch("master").call()) {
             Files.writeString(work.resolve(file), "FROM scratch\n");
             git.add().addFilepattern(".").call();
             String sha = git.commit().setMessage("Job definition").setAuthor("t", "t@example.org")
                     .setCommitter("t", "t@example.org").call().name();
-            git.push().setRemote(gitUrl).setRefSpecs(new RefSpec("master:master")).call();
+            var push = git.push().setRemote(gitUrl).setRefSpecs(new RefSpec("master:master"));
+            if (user != null) {
+                push.setCredentialsProvider(new org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider(user,
+                        password));
+            }
+            push.call();
             return sha;
         }
     }
@@ -63,7 +74,7 @@ class CleverCloudLifecycleTest {
     void createEnvPushBootUpAndDelete() throws Exception {
         RecordingLauncher launcher = new RecordingLauncher();
         try (CleverCloudSimulator sim = CleverCloudSimulator.builder().apiToken("t").bootTime(Duration.ofMillis(700))
-                .launcher(launcher).start()) {
+                .oauth("consumer", "consumer-secret", "user-token", "user-secret").launcher(launcher).start()) {
             CcHttp http = new CcHttp(sim, "Bearer t");
             String apps = "/v2/organisations/" + sim.organisationId() + "/applications";
             JsonNode app = http.json("POST", apps, CcHttp.createBody("hpd-job-abc-1", "heptapod-runner-M"));
@@ -73,7 +84,8 @@ class CleverCloudLifecycleTest {
             assertThat(app.path("instance").path("lifetime").asText()).isEqualTo("TASK");
             assertThat(app.path("deployment").path("repoState").asText()).isEqualTo("CREATED");
             String gitUrl = app.path("deployment").path("httpUrl").asText();
-            assertThat(gitUrl).startsWith("file:").isEqualTo(app.path("deployment").path("url").asText());
+            assertThat(gitUrl).startsWith("http://127.0.0.1:").endsWith("/" + id + ".git");
+            assertThat(app.path("deployment").path("url").asText()).startsWith("file:");
             assertThat(app.path("vhosts").get(0).path("fqdn").asText())
                     .isEqualTo(id.replace('_', '-') + ".cleverapps.io/");
 
@@ -87,7 +99,12 @@ class CleverCloudLifecycleTest {
                     .containsExactly("CC_MOUNT_DOCKER_SOCKET", "GATEWAY_TOKEN");
             assertThat(http.json("GET", apps + "/" + id + "/instances", null)).isEmpty();
 
-            String sha = push(tmp.resolve("ctx"), gitUrl, "Dockerfile");
+            // the push hosts take the OAuth token and secret (clever-tools' way), not nothing, not the API token
+            for (String[] wrong : new String[][] {{null, null}, {"token", "t"}, {"user-token", "wrong"}}) {
+                assertThatThrownBy(() -> push(tmp.resolve("ctx"), gitUrl, "Dockerfile", wrong[0], wrong[1]))
+                        .as(String.valueOf(wrong[0])).hasMessageMatching("(?s).*(not authorized|Authentication is required).*");
+            }
+            String sha = push(tmp.resolve("ctx"), gitUrl, "Dockerfile", "user-token", "user-secret");
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             JsonNode instances;
             do {
@@ -198,7 +215,7 @@ class CleverCloudLifecycleTest {
             String apps = "/v2/organisations/" + sim.organisationId() + "/applications";
             JsonNode app = http.json("POST", apps, CcHttp.createBody("billed", "heptapod-runner-S"));
             String id = app.path("id").asText();
-            push(tmp.resolve("b"), app.path("deployment").path("httpUrl").asText(), "f");
+            push(tmp.resolve("b"), app.path("deployment").path("url").asText(), "f");
             sim.awaitInstanceUp(id, Duration.ofSeconds(5));
             clock.advance(Duration.ofSeconds(31));
             assertThat(sim.billedSeconds(id)).isEqualTo(40);
