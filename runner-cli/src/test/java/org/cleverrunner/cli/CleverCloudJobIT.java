@@ -124,10 +124,29 @@ class CleverCloudJobIT {
             assertThat(app.creationBody().get("instanceType").asText()).isEqualTo("docker");
             assertThat(app.creationBody().get("minInstances").asInt()).isEqualTo(1);
             assertThat(app.env()).containsEntry("CC_MOUNT_DOCKER_SOCKET", "true").containsEntry("EXTRA_SETTING", "yes")
-                    .containsKey("GATEWAY_TOKEN");
+                    .containsEntry("CC_ENABLE_HEPTAPOD_RUNNER", "true").containsKey("GATEWAY_TOKEN");
+            assertThat(app.creationBody().get("instanceVariant").asText())
+                    .isEqualTo(CleverCloudSimulator.HEPTAPOD_RUNNER_VARIANT);
             assertThat(app.deleted()).isTrue();
         });
         assertThat(view.traceText()).doesNotContain(created.get(0).env().get("GATEWAY_TOKEN"));
+    }
+
+    @Test
+    void aDockerVersionRetiredBetweenTwoJobsIsReadAgainAndTheNextJobRuns() throws Exception {
+        clever = simulator(Duration.ofMillis(200));
+        engine = engine(1).start();
+        JobView first = gitlab.awaitJob(enqueue("before", null, "echo first").id(), Duration.ofSeconds(120));
+        assertThat(first.finalState()).as(first.traceText()).isEqualTo(JobState.SUCCESS);
+
+        // Clever Cloud moves docker on: the version the provisioner cached is refused with 9017
+        clever.retireDockerVersion("20990101");
+        JobView second = gitlab.awaitJob(enqueue("after", null, "echo second").id(), Duration.ofSeconds(120));
+
+        assertThat(second.finalState()).as(second.traceText()).isEqualTo(JobState.SUCCESS);
+        assertThat(clever.createdApplications()).hasSize(2).last().satisfies(app ->
+                assertThat(app.creationBody().get("instanceVersion").asText()).isEqualTo("20990101"));
+        clever.awaitNoApplications(Duration.ofSeconds(20));
     }
 
     @Test

@@ -62,7 +62,8 @@ class GatewayJarIT {
         });
         store.start();
         try (var docker = TestDockerEngine.connect()) {
-            String container = docker.createContainerCmd(TestDockerEngine.BUSYBOX).withCmd("true").exec().getId();
+            String container = docker.createContainerCmd(TestDockerEngine.BUSYBOX).withCmd("true")
+                    .withLabels(TestDockerEngine.LABELS).exec().getId();
             try {
                 byte[] body = org.cleverrunner.docker.internal.CacheTransferProtocol.JSON.writeValueAsBytes(
                         new org.cleverrunner.docker.internal.CacheTransferProtocol.SaveRequest(container, "/bin",
