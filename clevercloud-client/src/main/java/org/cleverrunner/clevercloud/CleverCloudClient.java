@@ -24,7 +24,11 @@ import okhttp3.ResponseBody;
 import org.cleverrunner.clevercloud.internal.CallKind;
 import org.cleverrunner.clevercloud.internal.Json;
 import org.cleverrunner.clevercloud.internal.Redactor;
-import org.cleverrunner.clevercloud.internal.RetryInterceptor;
+import org.cleverrunner.clevercloud.internal.CallKindRetries;
+import org.cleverrunner.http.RetryInterceptor;
+import org.cleverrunner.http.RetryPolicy;
+import org.cleverrunner.http.ServerWait;
+import org.cleverrunner.http.Sleeper;
 import org.cleverrunner.clevercloud.internal.SecretBearing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * No credential appears in a log line or an exception message.
  */
 public final class CleverCloudClient {
+
+    /**
+     * 5 attempts, 1 s to 30 s, doubling (the Terraform provider's policy for application creation); which failures
+     * are retried depends on the call (see {@link CallKindRetries}).
+     */
+    public static final RetryPolicy DEFAULT_RETRY_POLICY = new RetryPolicy(5, Duration.ofSeconds(1),
+            Duration.ofSeconds(30), 2.0);
 
     private static final Logger LOG = LoggerFactory.getLogger(CleverCloudClient.class);
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
@@ -69,7 +80,8 @@ public final class CleverCloudClient {
                 .writeTimeout(builder.writeTimeout)
                 .callTimeout(builder.callTimeout)
                 // Retries wrap authentication, so that every attempt is signed with a fresh nonce and timestamp.
-                .addInterceptor(new RetryInterceptor(builder.retryPolicy, builder.clock, builder.sleeper))
+                .addInterceptor(new RetryInterceptor(builder.retryPolicy, CallKindRetries.INSTANCE, builder.clock,
+                        builder.sleeper, ServerWait.RETRY_AFTER))
                 .addInterceptor(chain -> {
                     Request request = chain.request();
                     return chain.proceed(request.newBuilder()
@@ -549,7 +561,7 @@ public final class CleverCloudClient {
         private Duration readTimeout = Duration.ofSeconds(60);
         private Duration writeTimeout = Duration.ofSeconds(30);
         private Duration callTimeout = Duration.ZERO;
-        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private RetryPolicy retryPolicy = DEFAULT_RETRY_POLICY;
         private OkHttpClient okHttpClient;
         private Clock clock = Clock.systemUTC();
         private Sleeper sleeper = Sleeper.SYSTEM;

@@ -1,5 +1,6 @@
 package org.cleverrunner.clevercloud;
 
+import org.cleverrunner.http.RetryPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

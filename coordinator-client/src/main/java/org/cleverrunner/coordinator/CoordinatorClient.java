@@ -29,8 +29,11 @@ import okio.BufferedSink;
 import okio.Okio;
 import okio.Source;
 import org.cleverrunner.coordinator.internal.Redactor;
-import org.cleverrunner.coordinator.internal.RetryInterceptor;
-import org.cleverrunner.coordinator.internal.Sleeper;
+import org.cleverrunner.coordinator.internal.ProtocolRetries;
+import org.cleverrunner.http.RetryInterceptor;
+import org.cleverrunner.http.RetryPolicy;
+import org.cleverrunner.http.ServerWait;
+import org.cleverrunner.http.Sleeper;
 import org.cleverrunner.coordinator.internal.TlsSupport;
 import org.cleverrunner.coordinator.payload.JobPayload;
 import org.cleverrunner.coordinator.payload.PayloadJson;
@@ -49,6 +52,10 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorClient.class);
+
+    /** GitLab Runner's policy: 5 attempts, 100 ms to 60 s, doubling. */
+    public static final RetryPolicy DEFAULT_RETRY_POLICY = new RetryPolicy(5, Duration.ofMillis(100),
+            Duration.ofSeconds(60), 2.0);
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
     private static final MediaType TEXT = MediaType.get("text/plain");
     private static final MediaType OCTETS = MediaType.get("application/octet-stream");
@@ -75,7 +82,8 @@ public final class CoordinatorClient {
                 // upload's 307 has GitLab-specific semantics.
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .addInterceptor(new RetryInterceptor(builder.retryPolicy, builder.clock, builder.sleeper));
+                .addInterceptor(new RetryInterceptor(builder.retryPolicy, ProtocolRetries.INSTANCE, builder.clock,
+                        builder.sleeper, ServerWait.GITLAB_HEADERS));
         TlsSupport.apply(http, builder.tls);
         this.http = http.build();
     }
@@ -304,7 +312,7 @@ public final class CoordinatorClient {
             if (status == 204 || status == 409) {
                 return new JobRequestResult.NoJob(status, lastUpdate);
             }
-            if (RetryPolicy.isRetryableStatus(status)) {
+            if (ProtocolRetries.isRetryableStatus(status)) {
                 return new JobRequestResult.Unavailable(status, "answered " + status
                         + coordinatorMessage(bytes, jobRequest.runnerToken()), serverWait(response), lastUpdate);
             }
@@ -361,7 +369,7 @@ public final class CoordinatorClient {
             LOG.debug("job {} update {} -> {} {}{}", jobId, update.state().wireName(), status, outcome,
                     remote.jobStatus().map(s -> " (Job-Status " + s + ")").orElse(""));
             return new JobUpdateResult(outcome, status, remote,
-                    RetryPolicy.isRetryableStatus(status) ? serverWait(response) : Optional.empty());
+                    ProtocolRetries.isRetryableStatus(status) ? serverWait(response) : Optional.empty());
         }
     }
 
@@ -659,27 +667,9 @@ public final class CoordinatorClient {
         return new RemoteJobStatus(jobStatus, interval);
     }
 
-    /** What {@code RateLimit-ResetTime} (an RFC 1123 date) or {@code Retry-After} (seconds or a date) ask for. */
+    /** What {@code RateLimit-ResetTime} or {@code Retry-After} ask for. */
     private Optional<Duration> serverWait(Response response) {
-        for (String name : new String[] {"RateLimit-ResetTime", "Retry-After"}) {
-            String value = response.header(name);
-            if (value == null || value.isBlank()) {
-                continue;
-            }
-            try {
-                return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value.strip()))));
-            } catch (NumberFormatException notSeconds) {
-                try {
-                    java.time.Instant at = java.time.ZonedDateTime.parse(value.strip(),
-                            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                    Duration until = Duration.between(settings.clock.instant(), at);
-                    return Optional.of(until.isNegative() ? Duration.ZERO : until);
-                } catch (java.time.format.DateTimeParseException unreadable) {
-                    // neither seconds nor a date: try the next header
-                }
-            }
-        }
-        return Optional.empty();
+        return ServerWait.of(response::header, settings.clock, ServerWait.GITLAB_HEADERS);
     }
 
     /** The number after '-' in a {@code Range: 0-<size>} header: the coordinator's trace size. */
@@ -804,7 +794,7 @@ public final class CoordinatorClient {
         private Duration connectTimeout = Duration.ofSeconds(30);
         private Duration readTimeout = Duration.ofMinutes(2);
         private Duration writeTimeout = Duration.ofMinutes(2);
-        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private RetryPolicy retryPolicy = DEFAULT_RETRY_POLICY;
         private TlsOptions tls;
         private OkHttpClient okHttpClient;
         private Clock clock = Clock.systemUTC();

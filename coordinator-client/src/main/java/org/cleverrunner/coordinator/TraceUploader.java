@@ -159,7 +159,7 @@ public final class TraceUploader {
                         }
                     }
                     case FAILED -> {
-                        if (!RetryPolicy.isRetryableStatus(result.status())) {
+                        if (!org.cleverrunner.coordinator.internal.ProtocolRetries.isRetryableStatus(result.status())) {
                             // 400, 401, 405, 413, 422…: sending the same update again cannot change the answer
                             return end(FinalUpdateResult.Outcome.REFUSED, attempts, result, started, clock, detail);
                         }

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.cleverrunner.coordinator.internal.Sleeper;
+import org.cleverrunner.http.Sleeper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +96,7 @@ class FinalUpdateWireTest {
 
     @Test
     void aJobRequestToAnUnavailableCoordinatorIsUnavailableNotNoJob() throws Exception {
-        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts(); i++) {
+        for (int i = 0; i < CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts(); i++) {
             server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "7")
                     .body("{\"message\":\"503 down for glrt-unavailable0001\"}").build());
         }
@@ -106,7 +106,7 @@ class FinalUpdateWireTest {
             assertThat(down.retryAfter()).contains(Duration.ofSeconds(7));
             assertThat(down.reason()).contains("503").doesNotContain("unavailable0001");
         });
-        assertThat(server.getRequestCount()).isEqualTo(RetryPolicy.DEFAULT.maxAttempts());
+        assertThat(server.getRequestCount()).isEqualTo(CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts());
 
         server.close();
         JobRequestResult noAnswer = client.requestJob(new JobRequest("glrt-unavailable0001", null, null));
@@ -118,7 +118,7 @@ class FinalUpdateWireTest {
 
     @Test
     void a429JobRequestIsUnavailableAndA409IsStillNoJob() {
-        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts(); i++) {
+        for (int i = 0; i < CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts(); i++) {
             server.enqueue(new MockResponse.Builder().code(429).build());
         }
         assertThat(client.requestJob(new JobRequest("glrt-x0000001", null, null)))
@@ -133,7 +133,7 @@ class FinalUpdateWireTest {
         TraceBuffer trace = new TraceBuffer();
         trace.append("x");
         server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-1").build());
-        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts(); i++) {
+        for (int i = 0; i < CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts(); i++) {
             server.enqueue(new MockResponse.Builder().code(429).setHeader("Retry-After", "30").build());
         }
         server.enqueue(answer(202, "canceling", "4"));
@@ -162,7 +162,7 @@ class FinalUpdateWireTest {
         TraceBuffer trace = new TraceBuffer();
         trace.append("the last lines, with the error\n");
         // the trace's rest meets an outage (every retry of the client's own), then is taken
-        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts(); i++) {
+        for (int i = 0; i < CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts(); i++) {
             server.enqueue(new MockResponse.Builder().code(503).build());
         }
         server.enqueue(new MockResponse.Builder().code(202).setHeader("Range", "0-" + trace.size())
@@ -178,7 +178,7 @@ class FinalUpdateWireTest {
             methods.add(server.takeRequest(5, TimeUnit.SECONDS).getMethod());
         }
         List<String> expected = new ArrayList<>();
-        for (int i = 0; i < RetryPolicy.DEFAULT.maxAttempts() + 1; i++) {
+        for (int i = 0; i < CoordinatorClient.DEFAULT_RETRY_POLICY.maxAttempts() + 1; i++) {
             expected.add("PATCH");
         }
         expected.add("PUT");

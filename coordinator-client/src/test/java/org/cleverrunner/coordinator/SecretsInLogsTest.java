@@ -47,7 +47,7 @@ class SecretsInLogsTest {
     void capture(Runnable call, int status, String sentToken) {
         String echo = "{\"message\":\"denied for " + sentToken + " " + RUNNER_TOKEN + " " + JOB_TOKEN
                 + "\",\"token_expires_at\":\"" + sentToken + "\"}";
-        for (int i = 0; i < (RetryPolicy.isRetryableStatus(status) ? 5 : 1); i++) {
+        for (int i = 0; i < (org.cleverrunner.coordinator.internal.ProtocolRetries.isRetryableStatus(status) ? 5 : 1); i++) {
             server.enqueue(new MockResponse.Builder().code(status).setHeader("Content-Type", "application/json")
                     .body(echo).build());
         }

@@ -3,7 +3,7 @@ package org.cleverrunner.cli;
 import java.time.Duration;
 import java.util.Locale;
 import org.cleverrunner.coordinator.CoordinatorClient;
-import org.cleverrunner.coordinator.RetryPolicy;
+import org.cleverrunner.http.RetryPolicy;
 import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.coordinator.TlsOptions;
 import org.cleverrunner.core.RunnerSettings;

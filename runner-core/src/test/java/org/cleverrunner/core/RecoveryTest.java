@@ -14,7 +14,7 @@ import org.cleverrunner.coordinator.FinalUpdatePolicy;
 import org.cleverrunner.coordinator.JobRequest;
 import org.cleverrunner.coordinator.JobRequestResult;
 import org.cleverrunner.coordinator.JobUpdate;
-import org.cleverrunner.coordinator.RetryPolicy;
+import org.cleverrunner.http.RetryPolicy;
 import org.cleverrunner.coordinator.TraceBuffer;
 import org.cleverrunner.coordinator.payload.JobPayload;
 import org.cleverrunner.testkit.Endpoint;

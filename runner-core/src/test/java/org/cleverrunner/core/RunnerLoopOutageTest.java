@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.cleverrunner.coordinator.RetryPolicy;
+import org.cleverrunner.http.RetryPolicy;
 import org.cleverrunner.testkit.Endpoint;
 import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;

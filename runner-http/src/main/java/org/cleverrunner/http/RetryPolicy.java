@@ -1,21 +1,16 @@
-package org.cleverrunner.clevercloud;
+package org.cleverrunner.http;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
- * How the client retries: at most {@code maxAttempts} in all, waiting what {@code Retry-After} asks (capped at
- * {@code maxBackoff}), else an exponential backoff with jitter from {@code initialBackoff} up to {@code maxBackoff}.
- *
- * <p>Which failures are retried depends on the call. Idempotent calls (GET, PUT, DELETE) are retried on connection
- * failures and timeouts and on 408, 429, 500, 502, 503 and 504. Calls that create something (POST an application,
- * POST a (re)deployment) are retried only when the request surely was not processed: 429 and 503 (refused before
- * processing) and failures to connect; never after a read timeout or a 500/502/504, which may follow a creation.
+ * How often and how patiently an operation is tried: at most {@code maxAttempts} in all, waiting before each retry
+ * an exponential backoff from {@code initialBackoff} (growing by {@code multiplier}) up to {@code maxBackoff}, with
+ * jitter in the upper half of that ceiling so that clients spread apart while the backoff still grows. What is worth
+ * retrying is each caller's rule, not the policy's.
  */
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier) {
-
-    /** 5 attempts, 1 s to 30 s, doubling (the Terraform provider's policy for application creation). */
-    public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(30), 2.0);
 
     /** One attempt: no retry. */
     public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 1.0);
@@ -43,5 +38,17 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     public Duration backoffCeiling(int retry) {
         double millis = initialBackoff.toMillis() * Math.pow(multiplier, Math.max(0, retry - 1));
         return Duration.ofMillis((long) Math.min(millis, maxBackoff.toMillis()));
+    }
+
+    /** The wait before the given retry: uniform in [ceiling / 2, ceiling]. */
+    public Duration backoff(int retry, RandomGenerator random) {
+        long ceiling = backoffCeiling(retry).toMillis();
+        long half = ceiling / 2;
+        return Duration.ofMillis(half + (ceiling == half ? 0 : random.nextLong(ceiling - half + 1)));
+    }
+
+    /** A server's requested wait, capped at {@link #maxBackoff} so that no single wait exceeds it. */
+    public Duration capped(Duration wait) {
+        return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
     }
 }
