@@ -27,7 +27,6 @@ import org.cleverrunner.spi.JobOutcome;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Provisioner;
-import org.cleverrunner.spi.ProvisionerFactory;
 import org.cleverrunner.spi.Providers;
 import org.cleverrunner.spi.RunnerSpiException;
 import picocli.CommandLine.Command;
@@ -132,7 +131,7 @@ public final class ExecCommand implements Callable<Integer> {
         Provisioner hosts;
         Executor runner;
         try {
-            hosts = Providers.find(ProvisionerFactory.class, provisioner, loader).create(ProviderSettings.empty());
+            hosts = org.cleverrunner.core.hosts.Provisioners.create(provisioner, ProviderSettings.empty(), loader);
             runner = Providers.find(ExecutorFactory.class, executor, loader)
                     .create(new ProviderSettings("executor", Map.of()));
         } catch (RunnerSpiException e) {

@@ -14,7 +14,6 @@ import org.cleverrunner.spi.Executor;
 import org.cleverrunner.spi.ExecutorFactory;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.Provisioner;
-import org.cleverrunner.spi.ProvisionerFactory;
 import org.cleverrunner.spi.Providers;
 import org.cleverrunner.spi.ReapingProvisioner;
 import org.cleverrunner.spi.RunnerSpiException;
@@ -97,8 +96,8 @@ public final class ReapCommand implements Callable<Integer> {
         for (RunnerSettings runner : Runners.select(loaded, name, false)) {
             Executor executor = Providers.find(ExecutorFactory.class, runner.executor(), loader)
                     .create(runner.executorSettings());
-            Provisioner provisioner = Providers.find(ProvisionerFactory.class, runner.provisioner(), loader)
-                    .create(runner.provisionerSettings());
+            Provisioner provisioner = org.cleverrunner.core.hosts.Provisioners.create(runner.provisioner(),
+                    runner.provisionerSettings(), loader);
             List<Host> hosts;
             if (provisioner instanceof ReapingProvisioner reaping) {
                 hosts = reaping.leftovers(runner.shortId());

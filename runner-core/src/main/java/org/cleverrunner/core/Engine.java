@@ -23,7 +23,6 @@ import org.cleverrunner.spi.Executor;
 import org.cleverrunner.spi.ExecutorFactory;
 import org.cleverrunner.spi.Host;
 import org.cleverrunner.spi.Provisioner;
-import org.cleverrunner.spi.ProvisionerFactory;
 import org.cleverrunner.spi.Providers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -299,9 +298,10 @@ public final class Engine implements AutoCloseable {
             return provisioners.computeIfAbsent(runner.name(),
                     name -> GatedProvisioner.wrap(provisionerOverride, runner.admission()));
         }
+        String id = runner.provisioner() == null || runner.provisioner().isBlank() ? LocalDockerProvisionerFactory.ID
+                : runner.provisioner();
         return provisioners.computeIfAbsent(runner.name(), name -> GatedProvisioner.wrap(
-                Providers.select(ProvisionerFactory.class, null, runner.provisioner(),
-                        LocalDockerProvisionerFactory.ID, classLoader).create(runner.provisionerSettings()),
+                org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(), classLoader),
                 runner.admission()));
     }
 

@@ -22,23 +22,25 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.cleverrunner.spi.HostProvisioningException;
-import org.cleverrunner.spi.HostRequest;
 import org.cleverrunner.spi.ProviderSettings;
-import org.cleverrunner.spi.Provisioner;
 import org.cleverrunner.spi.RunnerSpiException;
+import org.cleverrunner.spi.Secret;
+import org.cleverrunner.spi.VmBackend;
+import org.cleverrunner.spi.VmSpec;
+import org.cleverrunner.clevercloud.CleverCloudApiException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The requests the provisioner makes of the live API and push hosts, against fixtures in the API's shape: the
+ * The requests the backend makes of the live API and push hosts, against fixtures in the API's shape: the
  * application is created with the previous runner's instance variant (or the configured one) and the current docker
  * version (re-read when the cached one was retired: error 9017), its environment carries
  * CC_ENABLE_HEPTAPOD_RUNNER, and the push to {@code deployment.httpUrl} authenticates as clever-tools does (the
- * OAuth token as user, its secret as password). The push host here refuses the push, so the test also sees the
- * application deleted again.
+ * OAuth token as user, its secret as password). The push host here refuses the push once it has seen the
+ * credentials.
  */
-class CleverCloudProvisionerWireTest {
+class CleverCloudBackendWireTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String ORG = "orga_0f1e2d3c-aaaa-4bbb-8ccc-ddddeeeeffff";
@@ -128,24 +130,26 @@ class CleverCloudProvisionerWireTest {
         return JSON.writeValueAsString(app);
     }
 
-    Provisioner provisioner(Map<String, String> extra) {
+    VmBackend backend(Map<String, String> extra) {
         Map<String, String> settings = new java.util.HashMap<>(Map.of("organisation", ORG,
                 "api-url", api.url("/").toString(), "token", "oauth-token-1", "secret", "oauth-secret-1",
                 "endpoint-scheme", "http", "repository-timeout", "5s", "poll-interval", "100ms"));
         settings.putAll(extra);
-        return new CleverCloudProvisionerFactory().create(new ProviderSettings("runners[0].provisioners.clever-cloud",
+        return new CleverCloudBackendFactory().create(new ProviderSettings("runners[0].provisioners.clever-cloud",
                 settings));
     }
 
     @Test
     void createsAsThePreviousRunnerDidRefreshesARetiredVersionAndPushesWithTheOAuthCredentials() throws Exception {
-        Provisioner provisioner = provisioner(Map.of());
+        VmBackend backend = backend(Map.of());
         // the first job caches the docker version; Clever Cloud then retires it
-        ((org.cleverrunner.spi.FlavoredProvisioner) provisioner).flavors();
-        readDockerVersionOnce(provisioner);
+        readDockerVersionOnce(backend);
         currentVersion.set("20250601");
 
-        assertThatThrownBy(() -> provisioner.acquire(new HostRequest("r1", 42, "M", Map.of())))
+        // the attempt with the cached version meets 9017, a transient failure that forgets the version
+        assertThatThrownBy(() -> backend.create(spec("clever-runner-r1-42", "M")))
+                .isInstanceOfSatisfying(CleverCloudApiException.class, e -> assertThat(e.errorId()).isEqualTo(9017));
+        assertThatThrownBy(() -> backend.create(spec("clever-runner-r1-42", "M")))
                 .isInstanceOf(HostProvisioningException.class).hasMessageContaining("pushing the gateway")
                 .hasMessageNotContaining("oauth-secret-1");
 
@@ -163,16 +167,14 @@ class CleverCloudProvisionerWireTest {
         // JGit asks without credentials, is told 401, and sends clever-tools' pair
         assertThat(pushAuthorizations).contains("Basic " + Base64.getEncoder().encodeToString(
                 "oauth-token-1:oauth-secret-1".getBytes(StandardCharsets.UTF_8)));
-        assertThat(requests).anyMatch(r -> r.getMethod().equals("DELETE")
-                && r.getUrl().encodedPath().endsWith("/applications/" + APP));
     }
 
     @Test
     void theInstanceVariantAndThePushCredentialsCanBeSet() throws Exception {
-        Provisioner provisioner = provisioner(Map.of("instance-variant", "0a1b2c3d-0000-4000-8000-00000000abcd",
+        VmBackend backend = backend(Map.of("instance-variant", "0a1b2c3d-0000-4000-8000-00000000abcd",
                 "git-user", "deployer", "git-password", "push-password-1"));
 
-        assertThatThrownBy(() -> provisioner.acquire(new HostRequest("r1", 43, null, Map.of())))
+        assertThatThrownBy(() -> backend.create(spec("clever-runner-r1-43", "M")))
                 .isInstanceOf(HostProvisioningException.class);
 
         JsonNode creation = bodies("POST", "/v2/organisations/" + ORG + "/applications").get(0);
@@ -183,7 +185,7 @@ class CleverCloudProvisionerWireTest {
 
     @Test
     void settingsThatCannotPushAreRefusedAtStartNamingTheKeys() {
-        CleverCloudProvisionerFactory factory = new CleverCloudProvisionerFactory();
+        CleverCloudBackendFactory factory = new CleverCloudBackendFactory();
         assertThatThrownBy(() -> factory.create(new ProviderSettings("runners[0].provisioners.clever-cloud",
                 Map.of("organisation", ORG, "api-token", "api-token-1"))))
                 .isInstanceOf(RunnerSpiException.class)
@@ -202,10 +204,14 @@ class CleverCloudProvisionerWireTest {
                 .isNotNull();
     }
 
-    /** Makes the provisioner read (and cache) the docker version, as a first job would: a create that 404s. */
-    private void readDockerVersionOnce(Provisioner provisioner) throws InterruptedException {
+    static VmSpec spec(String name, String flavor) {
+        return new VmSpec(name, flavor, Map.of(), Secret.of("gateway-token-1"));
+    }
+
+    /** Makes the backend read (and cache) the docker version, as a first job would. */
+    private void readDockerVersionOnce(VmBackend backend) throws InterruptedException {
         try {
-            provisioner.acquire(new HostRequest("r1", 41, "M", Map.of()));
+            backend.create(spec("clever-runner-r1-41", "M"));
         } catch (HostProvisioningException e) {
             // the push host refuses: this acquisition only primes the cache
         }
@@ -229,7 +235,7 @@ class CleverCloudProvisionerWireTest {
     }
 
     static String resource(String name) {
-        try (InputStream in = CleverCloudProvisionerWireTest.class.getResourceAsStream("/api/" + name)) {
+        try (InputStream in = CleverCloudBackendWireTest.class.getResourceAsStream("/api/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -7,23 +7,25 @@ import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.clevercloud.CleverCloudClient;
 import org.cleverrunner.clevercloud.GitCredentials;
 import org.cleverrunner.spi.ProviderSettings;
-import org.cleverrunner.spi.Provisioner;
-import org.cleverrunner.spi.ProvisionerFactory;
 import org.cleverrunner.spi.RunnerSpiException;
 import org.cleverrunner.spi.Secret;
+import org.cleverrunner.spi.VmBackend;
+import org.cleverrunner.spi.VmBackendFactory;
 
 /**
- * The {@code clever-cloud} provisioner, found by ServiceLoader. Settings ({@code [runners.provisioners.clever-cloud]}):
+ * The {@code clever-cloud} VM backend, found by ServiceLoader; the engine runs it under the host lifecycle, whose
+ * keys ({@code name-prefix}, {@code boot-timeout}, {@code poll-interval}) share its table. Settings
+ * ({@code [runners.provisioners.clever-cloud]}):
  * {@code organisation} (required), credentials as {@code api-token}, or {@code token} + {@code secret} (OAuth1, as
  * clever-tools), or {@code token-scheme} (the previous runner's {@code Authorization: token}); else clever-tools'
- * own login; {@code api-url}, {@code flavor-context}, {@code name-prefix}, {@code default-flavor},
- * {@code max-flavor}, {@code zone}, {@code gateway-jar}, {@code endpoint-scheme}, {@code boot-timeout},
+ * own login; {@code api-url}, {@code flavor-context}, {@code default-flavor},
+ * {@code max-flavor}, {@code zone}, {@code gateway-jar}, {@code endpoint-scheme},
  * {@code repository-timeout}, {@code poll-interval}, {@code price.<FLAVOR>} (per hour), {@code currency},
  * {@code env.<NAME>} (extra VM environment), {@code instance-variant} (a UUID; the Heptapod Runner variant by
  * default), {@code git-user} and {@code git-password} (pushes to the deployment repositories; by default the OAuth
  * token and secret, as clever-tools pushes).
  */
-public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
+public final class CleverCloudBackendFactory implements VmBackendFactory {
 
     @Override
     public String id() {
@@ -36,7 +38,7 @@ public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
     }
 
     @Override
-    public Provisioner create(ProviderSettings settings) {
+    public VmBackend create(ProviderSettings settings) {
         CleverCloudAuthentication authentication = authentication(settings);
         CleverCloudClient.Builder client = CleverCloudClient.builder().authentication(authentication);
         settings.get("api-url").ifPresent(client::apiUrl);
@@ -55,14 +57,14 @@ public final class CleverCloudProvisionerFactory implements ProvisionerFactory {
             }
         });
         ProvisionerSettings provisioner = new ProvisionerSettings(settings.require("organisation"),
-                settings.get("flavor-context").orElse(null), settings.get("name-prefix").orElse(null),
+                settings.get("flavor-context").orElse(null),
                 settings.get("default-flavor").orElse(null), settings.get("max-flavor").orElse(null),
                 settings.get("zone").orElse(null), env, settings.get("gateway-jar").map(Path::of).orElse(null),
                 settings.get("endpoint-scheme").orElse(null), settings.getDuration("repository-timeout").orElse(null),
-                settings.getDuration("boot-timeout").orElse(null), settings.getDuration("poll-interval").orElse(null),
+                settings.getDuration("poll-interval").orElse(null),
                 prices, settings.get("currency").orElse(null), push(settings, authentication),
                 settings.get("instance-variant").orElse(null));
-        return new CleverCloudProvisioner(client.build(), provisioner);
+        return new CleverCloudBackend(client.build(), provisioner);
     }
 
     /**
