@@ -50,6 +50,7 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     private final Retrying creates;
     private final Retrying deletes;
     private final SecureRandom random = new SecureRandom();
+    private final WarmPool pool;
 
     /**
      * How the lifecycle drives its backend.
@@ -62,9 +63,10 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
      * @param probe what makes a running VM ready
      * @param clock the boot deadline's clock
      * @param sleeper waits between polls and retries
+     * @param poolTick how often a warm pool creates spares and deletes expired idle hosts (10 s)
      */
     public record Settings(String namePrefix, Duration bootTimeout, Duration pollInterval, RetryPolicy createPolicy,
-            RetryPolicy deletePolicy, HostProbe probe, Clock clock, Sleeper sleeper) {
+            RetryPolicy deletePolicy, HostProbe probe, Clock clock, Sleeper sleeper, Duration poolTick) {
 
         /** 3 creation attempts, 2 s to 10 s apart. */
         public static final RetryPolicy CREATE = new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(10),
@@ -86,37 +88,48 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
             Objects.requireNonNull(probe, "probe");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(sleeper, "sleeper");
+            requirePositive(poolTick, "poolTick");
         }
 
         /** The defaults: prefix {@code clever-runner}, 10 minutes to boot, polls every 2 s, the gateway's ping. */
         public static Settings defaults() {
             return new Settings("clever-runner", Duration.ofMinutes(10), Duration.ofSeconds(2), CREATE, DELETE,
-                    HostProbe.gatewayPing(), Clock.systemUTC(), Sleeper.SYSTEM);
+                    HostProbe.gatewayPing(), Clock.systemUTC(), Sleeper.SYSTEM, Duration.ofSeconds(10));
         }
 
         public Settings withNamePrefix(String prefix) {
-            return new Settings(prefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock, sleeper);
+            return new Settings(prefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock,
+                    sleeper, poolTick);
         }
 
         public Settings withBootTimeout(Duration timeout) {
-            return new Settings(namePrefix, timeout, pollInterval, createPolicy, deletePolicy, probe, clock, sleeper);
+            return new Settings(namePrefix, timeout, pollInterval, createPolicy, deletePolicy, probe, clock,
+                    sleeper, poolTick);
         }
 
         public Settings withPollInterval(Duration interval) {
-            return new Settings(namePrefix, bootTimeout, interval, createPolicy, deletePolicy, probe, clock, sleeper);
+            return new Settings(namePrefix, bootTimeout, interval, createPolicy, deletePolicy, probe, clock,
+                    sleeper, poolTick);
         }
 
         public Settings withRetries(RetryPolicy create, RetryPolicy delete) {
-            return new Settings(namePrefix, bootTimeout, pollInterval, create, delete, probe, clock, sleeper);
+            return new Settings(namePrefix, bootTimeout, pollInterval, create, delete, probe, clock, sleeper,
+                    poolTick);
         }
 
         public Settings withProbe(HostProbe check) {
             return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, check, clock,
-                    sleeper);
+                    sleeper, poolTick);
+        }
+
+        public Settings withPoolTick(Duration tick) {
+            return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock,
+                    sleeper, tick);
         }
 
         public Settings withTime(Clock time, Sleeper waits) {
-            return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, time, waits);
+            return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe,
+                    time, waits, poolTick);
         }
 
         private static void requirePositive(Duration value, String name) {
@@ -128,10 +141,29 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     }
 
     public HostLifecycle(VmBackend backend, Settings settings) {
+        this(backend, settings, null, null);
+    }
+
+    /**
+     * With a warm pool for the runner {@code runnerId} (its VMs are named {@code <prefix>-<runner id>-w<random>}),
+     * started at once; the policy is checked against the backend's flavors first, every problem listed.
+     */
+    public HostLifecycle(VmBackend backend, Settings settings, org.cleverrunner.core.hosts.pool.PoolPolicy policy,
+            String runnerId) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.creates = new Retrying(settings.createPolicy(), settings.sleeper());
         this.deletes = new Retrying(settings.deletePolicy(), settings.sleeper());
+        if (policy != null) {
+            List<String> problems = policy.problems(backend.flavors().keySet());
+            if (!problems.isEmpty()) {
+                throw new HostProvisioningException("the warm pool cannot hold: " + String.join("; ", problems));
+            }
+            this.pool = new WarmPool(this, policy, Objects.requireNonNull(runnerId, "runnerId"), settings.clock(),
+                    backend.defaultFlavor(), settings.poolTick());
+        } else {
+            this.pool = null;
+        }
     }
 
     // ------------------------------------------------------------------ flavors
@@ -174,12 +206,22 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     @Override
     public Host acquire(HostRequest request) throws InterruptedException {
         String flavor = checkFlavor(request.flavor());
-        String name = name(request.runnerId(), request.jobId());
+        if (pool != null) {
+            return pool.acquire(request, flavor);
+        }
+        return provision(name(request.runnerId(), request.jobId()), flavor, request.labels());
+    }
+
+    /**
+     * Creates a VM and waits until it is ready, within one boot deadline; deletes it whatever fails, and when the
+     * thread is interrupted (the job canceled) while it boots.
+     */
+    Host provision(String name, String flavor, Map<String, String> labels) throws InterruptedException {
         Secret token = Secret.of(randomToken());
         Instant deadline = settings.clock().instant().plus(settings.bootTimeout());
         Vm vm = null;
         try {
-            VmSpec spec = new VmSpec(name, flavor, request.labels(), token);
+            VmSpec spec = new VmSpec(name, flavor, labels, token);
             vm = creates.call(HostLifecycle::isTransient, (attempt, max, e, wait) -> LOG.warn(
                     "creating VM {} failed (attempt {}/{}), again in {} ms: {}", name, attempt, max, wait.toMillis(),
                     e.getMessage()), () -> backend.create(spec));
@@ -201,9 +243,25 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
         }
     }
 
-    /** Deletes the host's VM, retrying; throws when it keeps failing (the journal keeps it for the reaper). */
+    /** Whether a kept host still answers with its token (null) or why not. */
+    String check(Host host) throws InterruptedException {
+        return settings.probe().check(host.dockerEndpoint(), host.accessToken());
+    }
+
+    /**
+     * Gives the host back: to the warm pool when one keeps it, else its VM is deleted, retrying; throws when that
+     * keeps failing (the journal keeps it for the reaper).
+     */
     @Override
     public void release(Host host) {
+        if (pool != null && pool.release(host)) {
+            return;
+        }
+        destroy(host);
+    }
+
+    /** Deletes a host's VM, retrying. */
+    void destroy(Host host) {
         Vm vm = new Vm(host.id(), host.attributes().getOrDefault(VM_NAME, host.id()), host.flavor(), Map.of());
         try {
             delete(vm);
@@ -220,7 +278,8 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
         String prefix = settings.namePrefix() + "-" + runnerId + "-";
         List<Host> hosts = new ArrayList<>();
         for (Vm vm : backend.list(prefix)) {
-            if (!vm.name().startsWith(prefix)) {
+            if (!vm.name().startsWith(prefix) || pool != null && pool.owns(vm)) {
+                // the warm pool's own hosts are no leftovers while it holds them
                 continue;
             }
             Map<String, String> attributes = new LinkedHashMap<>(vm.attributes());
@@ -235,6 +294,9 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.close();
+        }
         backend.close();
     }
 

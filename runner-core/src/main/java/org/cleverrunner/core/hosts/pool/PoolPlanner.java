@@ -157,6 +157,20 @@ public final class PoolPlanner {
         return evicted;
     }
 
+    /** A host that could not be provisioned, or was deleted from outside: the planner forgets it. */
+    public void forget(Host host) {
+        hosts.remove(host.id);
+    }
+
+    /** The job that claimed a booting host gave up (canceled): the host is a spare again, bound to no scope. */
+    public void unclaim(Host host) {
+        if (host.state == State.BOOTING && host.claimed) {
+            host.claimed = false;
+            host.scope = null;
+            host.uses = Math.max(0, host.uses - 1);
+        }
+    }
+
     /** A host finished booting: busy when a job claimed it, else idle. */
     public void ready(Host host, Instant now) {
         if (host.claimed) {

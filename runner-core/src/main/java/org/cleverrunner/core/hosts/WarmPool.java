@@ -1,0 +1,333 @@
+package org.cleverrunner.core.hosts;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cleverrunner.core.hosts.pool.PoolPlanner;
+import org.cleverrunner.core.hosts.pool.PoolPolicy;
+import org.cleverrunner.spi.Host;
+import org.cleverrunner.spi.HostProvisioningException;
+import org.cleverrunner.spi.HostRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live warm pool of one runner: the {@link PoolPlanner}'s decisions carried out with the lifecycle's own
+ * provisioning and deletion. Spare hosts are created every tick (10 s) as the policy asks, in the background;
+ * a job takes an idle host of its flavor and scope (checked with the lifecycle's probe first: one that does not
+ * answer is deleted, never used), a spare still booting, or a new host; a host given back is checked and kept for
+ * its scope, else deleted. Pool VMs are named {@code <prefix>-<runner id>-w<random>}: no job holds them, so after a
+ * crash the reaper deletes them, while the live pool keeps them out of the leftovers it lists.
+ */
+final class WarmPool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WarmPool.class);
+    /** GitLab Runner's instance_acquire_timeout: how long a job waits for room in a full pool. */
+    static final Duration ACQUIRE_TIMEOUT = Duration.ofMinutes(15);
+
+    private final HostLifecycle lifecycle;
+    private final PoolPlanner planner;
+    private final PoolPolicy policy;
+    private final String runnerId;
+    private final Clock clock;
+    private final Map<Long, Host> ready = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Host>> booting = new ConcurrentHashMap<>();
+    private final Map<String, PoolPlanner.Host> byHostId = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker;
+    private final ExecutorService workers;
+    private final SecureRandom random = new SecureRandom();
+    /** Names of the pool's VMs being provisioned: the reaper must not take them for leftovers. */
+    private final java.util.Set<String> provisioning = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    WarmPool(HostLifecycle lifecycle, PoolPolicy policy, String runnerId, Clock clock, String defaultFlavor,
+            Duration tick) {
+        this.lifecycle = lifecycle;
+        this.policy = policy;
+        this.planner = new PoolPlanner(policy);
+        this.planner.expect(defaultFlavor);
+        this.runnerId = runnerId;
+        this.clock = clock;
+        AtomicInteger threads = new AtomicInteger();
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "warm-pool-tick-" + runnerId));
+        this.workers = Executors.newCachedThreadPool(r -> daemon(r, "warm-pool-" + runnerId + "-"
+                + threads.incrementAndGet()));
+        ticker.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread thread = new Thread(r, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** Whether a VM is one of the pool's, provisioned or still being provisioned. */
+    boolean owns(org.cleverrunner.spi.Vm vm) {
+        return byHostId.containsKey(vm.id()) || provisioning.contains(vm.name());
+    }
+
+    /** A host for a job of {@code request}'s project, from the pool or made for it. */
+    Host acquire(HostRequest request, String flavor) throws InterruptedException {
+        String scope = policy.scope().key(request.labels().getOrDefault("project", "unknown"));
+        Instant deadline = clock.instant().plus(ACQUIRE_TIMEOUT);
+        while (true) {
+            PoolPlanner.Placement placement;
+            synchronized (planner) {
+                while (true) {
+                    if (closed) {
+                        throw new HostProvisioningException("the runner is stopping");
+                    }
+                    var placed = planner.place(flavor, scope, clock.instant());
+                    planner.takeEvicted().forEach(this::deleteLater);
+                    if (placed.isPresent()) {
+                        placement = placed.get();
+                        break;
+                    }
+                    if (!clock.instant().isBefore(deadline)) {
+                        throw new HostProvisioningException("the warm pool had no room for this job within "
+                                + org.cleverrunner.spi.Durations.human(ACQUIRE_TIMEOUT) + " (max_instances "
+                                + policy.maxInstances() + ")");
+                    }
+                    planner.wait(1000);
+                }
+            }
+            PoolPlanner.Host slot = placement.host();
+            switch (placement.kind()) {
+                case REUSED -> {
+                    Host host = ready.get(slot.id());
+                    String problem = host == null ? "gone" : lifecycle.check(host);
+                    if (problem == null) {
+                        LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
+                        return host;
+                    }
+                    LOG.warn("the warm VM {} failed its check ({}): deleted, never reused", slot.id(), problem);
+                    drop(slot);
+                }
+                case BOOTING -> {
+                    CompletableFuture<Host> future = booting.get(slot.id());
+                    try {
+                        Host host = future == null ? ready.get(slot.id()) : future.get();
+                        if (host != null) {
+                            return host;
+                        }
+                    } catch (InterruptedException e) {
+                        // canceled: the spare goes back to the pool, unbound (it ran nothing)
+                        synchronized (planner) {
+                            planner.unclaim(slot);
+                        }
+                        throw e;
+                    } catch (ExecutionException e) {
+                        // the spare failed to boot; the lifecycle deleted it: try again
+                    }
+                }
+                case CREATED -> {
+                    try {
+                        Host host = provision(flavor, request.labels());
+                        register(slot, host);
+                        synchronized (planner) {
+                            planner.ready(slot, clock.instant());
+                        }
+                        return host;
+                    } catch (InterruptedException | RuntimeException e) {
+                        synchronized (planner) {
+                            planner.forget(slot);
+                            planner.notifyAll();
+                        }
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** True when the pool keeps the host (idle, for its scope); false when the caller deletes it. */
+    boolean release(Host host) {
+        PoolPlanner.Host slot = byHostId.get(host.id());
+        if (slot == null) {
+            return false;
+        }
+        boolean healthy;
+        try {
+            healthy = !closed && lifecycle.check(host) == null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            healthy = false;
+        }
+        boolean kept;
+        synchronized (planner) {
+            kept = !closed && planner.finished(slot, clock.instant(), healthy);
+            planner.notifyAll();
+        }
+        if (!kept) {
+            unregister(slot);
+        }
+        return kept;
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            PoolPlanner.Tick tick;
+            synchronized (planner) {
+                tick = planner.tick(clock.instant());
+                // under the lock: a job that claims a spare finds its boot under way
+                tick.created().forEach(this::boot);
+                planner.notifyAll();
+            }
+            tick.deleted().forEach(this::deleteLater);
+        } catch (RuntimeException e) {
+            LOG.warn("warm pool of {}: tick failed: {}", runnerId, e.toString());
+        }
+    }
+
+    /** Provisions a spare in the background. */
+    private void boot(PoolPlanner.Host slot) {
+        CompletableFuture<Host> future = new CompletableFuture<>();
+        booting.put(slot.id(), future);
+        workers.execute(() -> {
+            try {
+                Host host = provision(slot.flavor(), Map.of("pool", runnerId));
+                boolean orphan;
+                synchronized (planner) {
+                    // the runner stopped while this spare booted: nobody will take it
+                    orphan = closed;
+                    if (!orphan) {
+                        register(slot, host);
+                        planner.ready(slot, clock.instant());
+                        planner.notifyAll();
+                    }
+                }
+                if (orphan) {
+                    lifecycle.destroy(host);
+                    future.completeExceptionally(new HostProvisioningException("the runner is stopping"));
+                    return;
+                }
+                future.complete(host);
+            } catch (InterruptedException e) {
+                synchronized (planner) {
+                    planner.forget(slot);
+                }
+                future.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                LOG.warn("warm pool of {}: a spare {} VM could not be provisioned: {}", runnerId, slot.flavor(),
+                        e.getMessage());
+                synchronized (planner) {
+                    planner.forget(slot);
+                    planner.notifyAll();
+                }
+                future.completeExceptionally(e);
+            } finally {
+                booting.remove(slot.id());
+            }
+        });
+    }
+
+    private Host provision(String flavor, Map<String, String> labels) throws InterruptedException {
+        String name = name();
+        provisioning.add(name);
+        try {
+            return lifecycle.provision(name, flavor, labels);
+        } finally {
+            provisioning.remove(name);
+        }
+    }
+
+    private void register(PoolPlanner.Host slot, Host host) {
+        ready.put(slot.id(), host);
+        byHostId.put(host.id(), slot);
+    }
+
+    private void unregister(PoolPlanner.Host slot) {
+        Host host = ready.remove(slot.id());
+        if (host != null) {
+            byHostId.remove(host.id());
+        }
+    }
+
+    private void drop(PoolPlanner.Host slot) {
+        synchronized (planner) {
+            planner.forget(slot);
+            planner.notifyAll();
+        }
+        deleteLater(slot);
+    }
+
+    /** Deletes a pool host's VM in the background (the planner already forgot it). */
+    private void deleteLater(PoolPlanner.Host slot) {
+        Host host = ready.get(slot.id());
+        unregister(slot);
+        if (host == null) {
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                lifecycle.destroy(host);
+                LOG.info("warm pool of {}: deleted the idle VM {}", runnerId, host.id());
+            } catch (RuntimeException e) {
+                LOG.warn("warm pool of {}: the VM {} could not be deleted; the reaper will: {}", runnerId,
+                        host.id(), e.getMessage());
+            }
+        });
+    }
+
+    private String name() {
+        byte[] bytes = new byte[4];
+        random.nextBytes(bytes);
+        return lifecycle.name(runnerId, 0).replaceFirst("-0$", "") + "-w" + HexFormat.of().formatHex(bytes);
+    }
+
+    /** Hosts of the pool in each state, for logs and tests. */
+    Map<PoolPlanner.State, Long> census() {
+        synchronized (planner) {
+            return planner.hosts().stream().collect(java.util.stream.Collectors.groupingBy(PoolPlanner.Host::state,
+                    java.util.stream.Collectors.counting()));
+        }
+    }
+
+    /** Stops ticking and deletes every VM the pool holds that no job runs on; busy ones go when released. */
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        List<PoolPlanner.Host> idle;
+        synchronized (planner) {
+            closed = true;
+            idle = planner.hosts().stream().filter(h -> h.state() != PoolPlanner.State.BUSY).toList();
+            idle.forEach(planner::forget);
+            planner.notifyAll();
+        }
+        booting.values().forEach(future -> future.cancel(true));
+        for (PoolPlanner.Host slot : idle) {
+            Host host = ready.get(slot.id());
+            unregister(slot);
+            if (host != null) {
+                try {
+                    lifecycle.destroy(host);
+                } catch (RuntimeException e) {
+                    LOG.warn("warm pool of {}: the VM {} could not be deleted at stop; the reaper will: {}",
+                            runnerId, host.id(), e.getMessage());
+                }
+            }
+        }
+        workers.shutdownNow();
+        try {
+            // interrupted provisionings delete what they created: let them
+            workers.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
