@@ -301,7 +301,8 @@ public final class Engine implements AutoCloseable {
         String id = runner.provisioner() == null || runner.provisioner().isBlank() ? LocalDockerProvisionerFactory.ID
                 : runner.provisioner();
         return provisioners.computeIfAbsent(runner.name(), name -> GatedProvisioner.wrap(
-                org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(), classLoader),
+                org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(), classLoader,
+                        runner.shortId()),
                 runner.admission()));
     }
 

@@ -44,7 +44,7 @@ public final class HostedRun {
             HostEvents events) throws InterruptedException {
         HostRequest request = new HostRequest(plan.runnerId(), plan.jobId(),
                 plan.variable(FLAVOR_VARIABLE).filter(flavor -> !flavor.isBlank()).orElse(null),
-                Map.of("job", Long.toString(plan.jobId())));
+                Map.of("job", Long.toString(plan.jobId()), "project", plan.projectPath() == null ? "" : plan.projectPath()));
         long started = System.nanoTime();
         Host host;
         // a job canceled while its VM boots interrupts the provisioning, which then deletes what it created
@@ -77,7 +77,14 @@ public final class HostedRun {
         if (Thread.interrupted() && !context.control().stopRequested()) {
             Thread.currentThread().interrupt(); // someone else's interruption: keep it
         }
-        events.acquired(host, Duration.ofNanos(System.nanoTime() - started));
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        events.acquired(host, waited);
+        String origin = host.attributes().get("origin");
+        // a host lent at once (the local engine) is not worth a line
+        if (origin != null || waited.compareTo(Duration.ofSeconds(1)) >= 0) {
+            context.trace().line("Host " + host.id() + " ready after " + String.format(java.util.Locale.ROOT, "%.1f",
+                    waited.toMillis() / 1000.0) + " s" + (origin == null ? "" : " (" + origin + ")"));
+        }
         try {
             if (context.control().state() == org.cleverrunner.spi.JobControl.State.ABORTED) {
                 return JobOutcome.canceled("the job was canceled while its host was provisioned");

@@ -42,7 +42,12 @@ public final class ConfigValidator {
     static final Set<String> RUNNER_KEYS = Set.of("name", "url", "token", "limit", "request_concurrency", "executor",
             "provisioner", "output_limit", "tls-ca-file", "tls-cert-file", "tls-key-file", "docker", "cache",
             "provisioners", "id", "token_obtained_at", "token_expires_at", "weighted_quota", "max_provisioning",
-            "min_launch_interval", "cache_dir");
+            "min_launch_interval", "cache_dir", "autoscaler");
+    // GitLab Runner's [runners.autoscaler] keys this runner's warm pool honours, and reuse_scope, its own
+    static final Set<String> AUTOSCALER_KEYS = Set.of("max_instances", "max_use_count", "capacity_per_instance",
+            "reuse_scope", "policy");
+    static final Set<String> AUTOSCALER_POLICY_KEYS = Set.of("idle_count", "idle_time", "scale_factor",
+            "scale_factor_limit", "periods", "timezone");
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
@@ -238,6 +243,7 @@ public final class ConfigValidator {
         if (proxy != null ? Boolean.parseBoolean(proxy) : provisionerId.equals("clever-cloud")) {
             dockerValues.put("dependency-proxy", Boolean.parseBoolean(direct) ? "direct-group" : "group");
         }
+        autoscaler(node, path, provisionerValues);
         ObjectNode provisioners = table(node, path, "provisioners");
         if (provisioners != null) {
             provisioners.fields().forEachRemaining(entry -> {
@@ -274,6 +280,75 @@ public final class ConfigValidator {
                 new ProviderSettings(path + ".provisioners." + provisionerId, provisionerValues), tls, image,
                 outputLimitKib * 1024L, new AdmissionSettings(weightedQuota, maxProvisioning,
                         java.time.Duration.ofSeconds(minLaunchInterval)), cache);
+    }
+
+    /**
+     * {@code [runners.autoscaler]} and its {@code [[runners.autoscaler.policy]]}: the warm pool, as GitLab Runner's
+     * docker-autoscaler writes it, handed to the host lifecycle as {@code pool.*} settings of the provisioner.
+     * {@code capacity_per_instance} can only be 1 here (a VM per job at a time).
+     */
+    private void autoscaler(ObjectNode node, String path, Map<String, String> values) {
+        ObjectNode autoscaler = table(node, path, "autoscaler");
+        if (autoscaler == null) {
+            return;
+        }
+        String where = path + ".autoscaler";
+        unknownKeys(autoscaler, where, AUTOSCALER_KEYS);
+        values.put("pool.max-instances", Integer.toString(integer(autoscaler, where, "max_instances", 1, 10)));
+        values.put("pool.max-uses", Integer.toString(integer(autoscaler, where, "max_use_count", 0, 0)));
+        if (autoscaler.has("capacity_per_instance") && integer(autoscaler, where, "capacity_per_instance", 1, 1) != 1) {
+            problems.add(where + ".capacity_per_instance: only 1 is supported: a VM runs one job at a time, which"
+                    + " is what keeps jobs of different projects apart");
+        }
+        String scope = string(autoscaler, where, "reuse_scope", false);
+        values.put("pool.scope", scope == null ? "project" : scope);
+        JsonNode policies = autoscaler.get("policy");
+        if (policies == null) {
+            return;
+        }
+        if (!policies.isArray()) {
+            problems.add(where + ".policy: must be an array of tables ([[runners.autoscaler.policy]]), got "
+                    + describe(policies));
+            return;
+        }
+        for (int i = 0; i < policies.size(); i++) {
+            String policyPath = where + ".policy[" + i + "]";
+            if (!policies.get(i).isObject()) {
+                problems.add(policyPath + ": must be a table, got " + describe(policies.get(i)));
+                continue;
+            }
+            ObjectNode policy = (ObjectNode) policies.get(i);
+            unknownKeys(policy, policyPath, AUTOSCALER_POLICY_KEYS);
+            String key = "pool.policy." + i + ".";
+            JsonNode idle = policy.get("idle_count");
+            if (idle != null && idle.isObject()) {
+                List<String> counts = new ArrayList<>();
+                idle.fields().forEachRemaining(e -> counts.add(e.getKey() + ":" + e.getValue().asText()));
+                values.put(key + "idle-count", String.join(",", counts));
+            } else if (idle != null) {
+                values.put(key + "idle-count", Integer.toString(integer(policy, policyPath, "idle_count", 0, 0)));
+            }
+            for (String field : List.of("idle_time", "timezone", "scale_factor", "scale_factor_limit")) {
+                if (policy.hasNonNull(field)) {
+                    values.put(key + dashed(field), policy.get(field).asText());
+                }
+            }
+            JsonNode periods = policy.get("periods");
+            if (periods != null) {
+                if (!periods.isArray()) {
+                    problems.add(policyPath + ".periods: must be an array of cron periods, got " + describe(periods));
+                } else {
+                    List<String> list = new ArrayList<>();
+                    periods.forEach(p -> list.add(p.asText()));
+                    values.put(key + "periods", String.join("|", list));
+                }
+            }
+        }
+        try {
+            org.cleverrunner.core.hosts.pool.PolicySpec.fromSettings(new ProviderSettings(where, values));
+        } catch (IllegalArgumentException e) {
+            problems.add(where + ": " + e.getMessage());
+        }
     }
 
     private TlsOptions tls(ObjectNode node, String path) {

@@ -44,6 +44,8 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     private static final Pattern FLAVOR = Pattern.compile("[0-9A-Z]{1,4}");
     /** The attribute of a host naming its VM. */
     public static final String VM_NAME = "vm";
+    /** The attribute of a host saying where it came from (a warm VM, a spare, a new one), for the job's log. */
+    public static final String ORIGIN = "origin";
 
     private final VmBackend backend;
     private final Settings settings;

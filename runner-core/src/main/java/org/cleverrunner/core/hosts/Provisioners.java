@@ -20,15 +20,30 @@ public final class Provisioners {
     private Provisioners() {
     }
 
+    /** Without a warm pool (the {@code reap} and {@code exec} commands: they keep no VM). */
     public static Provisioner create(String id, ProviderSettings settings, ClassLoader loader) {
+        return create(id, settings, loader, null);
+    }
+
+    /**
+     * With the warm pool the settings ask for ({@code pool.*}, from {@code [runners.autoscaler]}) for the runner
+     * {@code runnerId}, whose VMs it names; {@code runnerId} null: no pool.
+     */
+    public static Provisioner create(String id, ProviderSettings settings, ClassLoader loader, String runnerId) {
+        org.cleverrunner.core.hosts.pool.PoolPolicy pool = runnerId == null ? null
+                : org.cleverrunner.core.hosts.pool.PolicySpec.fromSettings(settings);
         Map<String, ProvisionerFactory> plain = Providers.discover(ProvisionerFactory.class, loader);
         if (plain.containsKey(id)) {
+            if (pool != null) {
+                throw new org.cleverrunner.spi.RunnerSpiException("the provisioner '" + id + "' cannot keep a warm"
+                        + " pool ([runners.autoscaler]): only VM backends can");
+            }
             return Providers.find(ProvisionerFactory.class, id, loader).create(settings);
         }
         Map<String, VmBackendFactory> backends = Providers.discover(VmBackendFactory.class, loader);
         if (backends.containsKey(id)) {
             return new HostLifecycle(Providers.find(VmBackendFactory.class, id, loader).create(settings),
-                    lifecycle(settings));
+                    lifecycle(settings), pool, runnerId);
         }
         List<String> known = new ArrayList<>(plain.keySet());
         known.addAll(backends.keySet());

@@ -110,7 +110,7 @@ final class WarmPool implements AutoCloseable {
                     String problem = host == null ? "gone" : lifecycle.check(host);
                     if (problem == null) {
                         LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
-                        return host;
+                        return marked(host, "a warm VM, use " + slot.uses());
                     }
                     LOG.warn("the warm VM {} failed its check ({}): deleted, never reused", slot.id(), problem);
                     drop(slot);
@@ -120,7 +120,7 @@ final class WarmPool implements AutoCloseable {
                     try {
                         Host host = future == null ? ready.get(slot.id()) : future.get();
                         if (host != null) {
-                            return host;
+                            return marked(host, "a spare VM of the pool");
                         }
                     } catch (InterruptedException e) {
                         // canceled: the spare goes back to the pool, unbound (it ran nothing)
@@ -139,7 +139,7 @@ final class WarmPool implements AutoCloseable {
                         synchronized (planner) {
                             planner.ready(slot, clock.instant());
                         }
-                        return host;
+                        return marked(host, "a new VM of the pool");
                     } catch (InterruptedException | RuntimeException e) {
                         synchronized (planner) {
                             planner.forget(slot);
@@ -234,6 +234,13 @@ final class WarmPool implements AutoCloseable {
                 booting.remove(slot.id());
             }
         });
+    }
+
+    /** The host with {@link HostLifecycle#ORIGIN}: where it came from, for the job's log. */
+    private static Host marked(Host host, String origin) {
+        Map<String, String> attributes = new java.util.LinkedHashMap<>(host.attributes());
+        attributes.put(HostLifecycle.ORIGIN, origin);
+        return new Host(host.id(), host.dockerEndpoint(), host.accessToken(), host.flavor(), attributes);
     }
 
     private Host provision(String flavor, Map<String, String> labels) throws InterruptedException {

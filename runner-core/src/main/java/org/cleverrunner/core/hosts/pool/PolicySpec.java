@@ -22,6 +22,46 @@ public final class PolicySpec {
     private PolicySpec() {
     }
 
+    /**
+     * The warm pool a provisioner's settings ask for ({@code pool.max-instances}, {@code pool.max-uses},
+     * {@code pool.scope}, {@code pool.policy.<n>.idle-count|idle-time|periods|timezone|scale-factor|
+     * scale-factor-limit}, as config.toml's {@code [runners.autoscaler]} gives them), or null when there is none.
+     */
+    public static PoolPolicy fromSettings(org.cleverrunner.spi.ProviderSettings settings) {
+        if (settings.get("pool.max-instances").isEmpty()) {
+            return null;
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, String> pool = new LinkedHashMap<>();
+        pool.put("max_instances", settings.get("pool.max-instances").orElse("10"));
+        pool.put("max_uses", settings.get("pool.max-uses").orElse("0"));
+        pool.put("scope", settings.get("pool.scope").orElse("project"));
+        PoolPolicy base = policy("pool", pool, problems);
+        List<PoolPolicy.Rule> rules = new ArrayList<>();
+        for (int i = 0; settings.values().keySet().stream().anyMatch(k -> k.startsWith("pool.policy.")); i++) {
+            String prefix = "pool.policy." + i + ".";
+            Map<String, String> rule = new LinkedHashMap<>();
+            settings.values().forEach((k, v) -> {
+                if (k.startsWith(prefix)) {
+                    rule.put(k.substring(prefix.length()).replace('-', '_'), v);
+                }
+            });
+            if (rule.isEmpty()) {
+                break;
+            }
+            List<String> ruleProblems = new ArrayList<>();
+            PoolPolicy.Rule parsed = rule(rule, ruleProblems);
+            ruleProblems.forEach(p -> problems.add("policy[" + (rules.size()) + "]: " + p));
+            if (parsed != null) {
+                rules.add(parsed);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return new PoolPolicy("pool", base.maxInstances(), base.maxUses(), base.scope(), rules);
+    }
+
     /** The policy, or an error naming every key that is wrong. */
     public static PoolPolicy parse(String spec) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -37,7 +77,18 @@ public final class PolicySpec {
             }
             values.put(part.substring(0, equals).strip().toLowerCase(Locale.ROOT), part.substring(equals + 1).strip());
         }
-        String name = values.getOrDefault("name", "policy");
+        values.keySet().stream().filter(key -> !List.of("name", "max_instances", "max_uses", "scope", "idle_count",
+                "idle_time", "periods", "timezone", "scale_factor", "scale_factor_limit").contains(key))
+                .forEach(key -> problems.add("unknown key '" + key + "'"));
+        PoolPolicy policy = policy(values.getOrDefault("name", "policy"), values, problems);
+        PoolPolicy.Rule rule = rule(values, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("policy '" + policy.name() + "': " + String.join("; ", problems));
+        }
+        return new PoolPolicy(policy.name(), policy.maxInstances(), policy.maxUses(), policy.scope(), List.of(rule));
+    }
+
+    private static PoolPolicy policy(String name, Map<String, String> values, List<String> problems) {
         int maxInstances = integer(values, "max_instances", 100, problems);
         int maxUses = integer(values, "max_uses", 0, problems);
         PoolPolicy.Scope scope = PoolPolicy.Scope.PROJECT;
@@ -46,6 +97,10 @@ public final class PolicySpec {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
+        return new PoolPolicy(name, maxInstances, maxUses, scope, List.of());
+    }
+
+    private static PoolPolicy.Rule rule(Map<String, String> values, List<String> problems) {
         Map<String, Integer> idleCount = new LinkedHashMap<>();
         String idle = values.getOrDefault("idle_count", "0");
         for (String entry : idle.split(",")) {
@@ -87,14 +142,7 @@ public final class PolicySpec {
             problems.add("scale_factor '" + values.get("scale_factor") + "' is not a number");
         }
         int scaleFactorLimit = integer(values, "scale_factor_limit", 0, problems);
-        values.keySet().stream().filter(key -> !List.of("name", "max_instances", "max_uses", "scope", "idle_count",
-                "idle_time", "periods", "timezone", "scale_factor", "scale_factor_limit").contains(key))
-                .forEach(key -> problems.add("unknown key '" + key + "'"));
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("policy '" + name + "': " + String.join("; ", problems));
-        }
-        return new PoolPolicy(name, maxInstances, maxUses, scope, List.of(new PoolPolicy.Rule(periods, zone,
-                idleCount, idleTime, scaleFactor, scaleFactorLimit)));
+        return new PoolPolicy.Rule(periods, zone, idleCount, idleTime, scaleFactor, scaleFactorLimit);
     }
 
     /** A Go duration ({@code 60s}, {@code 1m30s}), as config.toml writes them. */

@@ -1,0 +1,170 @@
+package org.cleverrunner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cleverrunner.clevercloud.CleverCloudAuthentication;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.JobHandle;
+import org.cleverrunner.testkit.JobState;
+import org.cleverrunner.testkit.JobView;
+import org.cleverrunner.testkit.Jobs;
+import org.cleverrunner.testkit.RunnerHandle;
+import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
+import org.cleverrunner.testkit.clevercloud.SimulatedApplication;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The warm pool under {@code run}, the CLI as a process, config.toml's {@code [runners.autoscaler]} as GitLab
+ * Runner writes it, on the Clever Cloud simulator (VMs that take 2 s to boot, gateways on loopback): spares are up
+ * before the jobs come, jobs start on them at once, a VM never serves two projects, and no VM is left when the
+ * runner stops, nor after a kill -9 and a restart.
+ */
+class WarmPoolUnderRunIT {
+
+    static final String IMAGE = "clever-runner/busybox:latest";
+    static final String TOKEN = "clever-oauth-token-for-pool-tests";
+    static final String SECRET = "clever-oauth-secret-for-pool-tests";
+    static final Pattern HOST_LINE = Pattern.compile("Host (app_[0-9a-f-]+) ready after ([0-9.]+) s(?: \\(([^)]*)\\))?");
+
+    @TempDir
+    Path dir;
+    FakeCoordinator gitlab;
+    RunnerHandle runner;
+    CleverCloudSimulator clever;
+    Process process;
+    final LoopbackVms vms = new LoopbackVms();
+
+    @BeforeEach
+    void start() {
+        gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2)).start();
+        runner = gitlab.addRunner("glrt-warmpool0001", Set.of(), true);
+        clever = CleverCloudSimulator.builder().oauth(CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_KEY,
+                CleverCloudAuthentication.CLEVER_TOOLS_CONSUMER_SECRET, TOKEN, SECRET)
+                .bootTime(Duration.ofSeconds(2)).workDir(dir.resolve("clever")).launcher(vms.launcher()).start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        clever.close();
+        vms.close();
+        gitlab.close();
+    }
+
+    Path config() throws Exception {
+        Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, "concurrent = 4\ncheck_interval = 1\nshutdown_timeout = 30\n"
+                + "journal = \"" + dir.resolve("journal.json") + "\"\n\n[[runners]]\nname = \"clever\"\n"
+                + "url = \"" + gitlab.url() + "\"\ntoken = \"" + runner.token() + "\"\n"
+                + "executor = \"docker\"\nprovisioner = \"clever-cloud\"\n"
+                + "[runners.docker]\nimage = \"" + IMAGE + "\"\n"
+                + "[runners.autoscaler]\nmax_instances = 6\nmax_use_count = 10\nreuse_scope = \"project\"\n"
+                + "[[runners.autoscaler.policy]]\nidle_count = 2\nidle_time = \"1m\"\nperiods = [\"* * * * *\"]\n"
+                + "[runners.provisioners.clever-cloud]\n"
+                + "organisation = \"" + clever.organisationId() + "\"\n"
+                + "api-url = \"" + clever.url() + "\"\n"
+                + "token = \"" + TOKEN + "\"\nsecret = \"" + SECRET + "\"\n"
+                + "endpoint-scheme = \"http\"\n"
+                + "gateway-jar = \"" + jar + "\"\n"
+                + "poll-interval = \"200ms\"\n");
+        return config;
+    }
+
+    Process startRunner(Path config) throws Exception {
+        return CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+    }
+
+    void awaitRunningApplications(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && clever.applications().stream().filter(app -> app.endpoint()
+                .isPresent()).count() < count) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void sparesTakeTheFirstJobsAtOnceAndAVmNeverServesTwoProjects() throws Exception {
+        process = startRunner(config());
+        awaitRunningApplications(2);
+        assertThat(clever.applications()).as(CliProcess.read(dir.resolve("runner.log"))).hasSize(2);
+        // give the two spares' gateways their first ping
+        Thread.sleep(1000);
+
+        List<JobHandle> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(gitlab.enqueue(Jobs.job("a-" + i).project(11, "octobus/a").image(IMAGE)
+                    .variable("GIT_STRATEGY", "none").script("echo project a", "sleep 2")));
+        }
+        jobs.add(gitlab.enqueue(Jobs.job("b").project(12, "other/b").image(IMAGE).variable("GIT_STRATEGY", "none")
+                .script("echo project b", "sleep 2")));
+
+        Map<String, String> projectOfHost = new HashMap<>();
+        int warm = 0;
+        for (JobHandle job : jobs) {
+            JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(120));
+            assertThat(view.finalState()).as(view.traceText() + CliProcess.read(dir.resolve("runner.log")))
+                    .isEqualTo(JobState.SUCCESS);
+            Matcher line = HOST_LINE.matcher(view.traceText());
+            assertThat(line.find()).as(view.traceText()).isTrue();
+            String project = view.traceText().contains("project a") ? "a" : "b";
+            String previous = projectOfHost.putIfAbsent(line.group(1), project);
+            assertThat(previous).as("VM " + line.group(1) + " served project " + previous + " then " + project)
+                    .isIn(null, project);
+            if (line.group(3) != null && (line.group(3).startsWith("a warm VM")
+                    || line.group(3).startsWith("a spare"))) {
+                warm++;
+                assertThat(Double.parseDouble(line.group(2))).as("a warm start: " + line.group()).isLessThan(1.0);
+            }
+        }
+        assertThat(warm).as("the two spares took two jobs at once").isGreaterThanOrEqualTo(2);
+        assertThat(clever.applications().size()).isLessThanOrEqualTo(6);
+
+        process.destroy(); // SIGTERM: the runner stops, and its pool with it
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        clever.awaitNoApplications(Duration.ofSeconds(30));
+        assertThat(CliProcess.read(dir.resolve("runner.log"))).doesNotContain(TOKEN, SECRET);
+    }
+
+    @Test
+    void killDashNineWithAPoolThenRestartDeletesTheOldPoolsVms() throws Exception {
+        Path config = config();
+        process = startRunner(config);
+        awaitRunningApplications(2);
+        List<String> before = clever.applications().stream().map(SimulatedApplication::id).toList();
+        assertThat(before).hasSize(2);
+
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        process = startRunner(config);
+
+        // the restarted runner reaps at start what no job holds: the dead pool's VMs; its own pool comes up anew
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && clever.applications().stream().anyMatch(app -> before.contains(
+                app.id()))) {
+            Thread.sleep(200);
+        }
+        assertThat(clever.applications()).as(CliProcess.read(dir.resolve("runner.log")))
+                .noneMatch(app -> before.contains(app.id()));
+        awaitRunningApplications(2);
+        assertThat(clever.applications()).hasSize(2);
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        clever.awaitNoApplications(Duration.ofSeconds(30));
+    }
+}
