@@ -430,6 +430,84 @@ class ConfigTest {
     }
 
     @Test
+    void theAutoscalerSectionAsGitLabRunnerWritesItGivesTheWarmPool() {
+        Config config = Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-autoscalerconfig"
+                provisioner = "clever-cloud"
+                [runners.autoscaler]
+                capacity_per_instance = 1
+                max_use_count = 10
+                max_instances = 8
+                reuse_scope = "group"
+                [[runners.autoscaler.policy]]
+                idle_count = 1
+                idle_time = "20m"
+                [[runners.autoscaler.policy]]
+                periods = ["* 8-18 * * mon-fri", "* 9-12 * * sat"]
+                timezone = "Europe/Paris"
+                idle_count = { M = 4, XL = 1 }
+                idle_time = "30m"
+                scale_factor = 0.5
+                scale_factor_limit = 6
+                """, dir.resolve("config.toml"));
+        var settings = config.runners().get(0).provisionerSettings();
+        var pool = org.cleverrunner.core.hosts.pool.PolicySpec.fromSettings(settings);
+        assertThat(pool.maxInstances()).isEqualTo(8);
+        assertThat(pool.maxUses()).isEqualTo(10);
+        assertThat(pool.scope()).isEqualTo(org.cleverrunner.core.hosts.pool.PoolPolicy.Scope.GROUP);
+        assertThat(pool.rules()).hasSize(2);
+        var office = pool.rules().get(1);
+        assertThat(office.idleCount()).containsEntry("M", 4).containsEntry("XL", 1);
+        assertThat(office.idleTime()).isEqualTo(java.time.Duration.ofMinutes(30));
+        assertThat(office.timezone()).isEqualTo(java.time.ZoneId.of("Europe/Paris"));
+        assertThat(office.periods()).extracting(Object::toString).containsExactly("* 8-18 * * mon-fri",
+                "* 9-12 * * sat");
+        assertThat(office.scaleFactor()).isEqualTo(0.5);
+        // the last matching rule wins: a Monday 10:00 in Paris is the office rule, a Sunday the first one
+        assertThat(pool.ruleAt(java.time.Instant.parse("2026-12-07T09:00:00Z"))).isSameAs(office);
+        assertThat(pool.ruleAt(java.time.Instant.parse("2026-12-06T09:00:00Z"))).isSameAs(pool.rules().get(0));
+        // without the section there is no pool
+        assertThat(org.cleverrunner.core.hosts.pool.PolicySpec.fromSettings(Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-autoscalerconfig"
+                """, dir.resolve("config.toml")).runners().get(0).provisionerSettings())).isNull();
+    }
+
+    @Test
+    void autoscalerSettingsThatCannotHoldAreRefusedEachWithItsPath() {
+        assertThatThrownBy(() -> Config.parse("""
+                [[runners]]
+                name = "cc"
+                url = "https://gitlab.example.com"
+                token = "glrt-autoscalerconfig"
+                provisioner = "clever-cloud"
+                [runners.autoscaler]
+                capacity_per_instance = 2
+                max_instances = 0
+                reuse_scope = "team"
+                instance_ready_command = "true"
+                [[runners.autoscaler.policy]]
+                idle_count = "lots"
+                idle_time = "soon"
+                periods = ["* 25 * * *"]
+                timezone = "Mars/Olympus"
+                """, dir.resolve("config.toml")))
+                .hasMessageContaining("runners[0].autoscaler.instance_ready_command: unknown key")
+                .hasMessageContaining("runners[0].autoscaler.capacity_per_instance: only 1 is supported")
+                .hasMessageContaining("runners[0].autoscaler.max_instances")
+                .hasMessageContaining("scope 'team' is not one of project, group, runner")
+                .hasMessageContaining("runners[0].autoscaler.policy[0].idle_count")
+                .hasMessageContaining("idle_time 'soon' is not a duration")
+                .hasMessageContaining("'25' is not a hour")
+                .hasMessageContaining("timezone 'Mars/Olympus' is not a time zone");
+    }
+
+    @Test
     void cacheDirMustBeAnAbsolutePathAndTheDefaultIsBesideTheJournal() {
         String runner = """
                 [[runners]]
