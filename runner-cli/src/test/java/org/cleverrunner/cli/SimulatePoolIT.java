@@ -57,8 +57,8 @@ class SimulatePoolIT {
         String out = CliProcess.read(log);
 
         assertThat(process.exitValue()).as(out).isEqualTo(2);
-        assertThat(out).contains("simulate-pool: policy 'bad': scope 'team' is not one of project, group, runner;"
-                + " unknown key 'colour'");
+        assertThat(out).contains("simulate-pool: policy 'bad': ", "scope 'team' is not one of project, group,"
+                + " runner", "unknown key 'colour'");
         assertThat(out).doesNotContain("Exception");
 
         Process second = CliProcess.start(log, "simulate-pool", "--hours", "2", "--policy",
