@@ -136,6 +136,16 @@ class WarmPoolUnderRunIT {
         assertThat(warm).as("the two spares took two jobs at once").isGreaterThanOrEqualTo(2);
         assertThat(clever.applications().size()).isLessThanOrEqualTo(6);
 
+        // project a's next job gets one of a's kept VMs, checked clean of its previous job
+        JobView again = gitlab.awaitJob(gitlab.enqueue(Jobs.job("a-again").project(11, "octobus/a").image(IMAGE)
+                .variable("GIT_STRATEGY", "none").script("echo project a again")).id(), Duration.ofSeconds(120));
+        assertThat(again.finalState()).as(again.traceText()).isEqualTo(JobState.SUCCESS);
+        Matcher reused = HOST_LINE.matcher(again.traceText());
+        assertThat(reused.find()).as(again.traceText()).isTrue();
+        assertThat(reused.group(3)).as(again.traceText()).startsWith("a warm VM, use ");
+        assertThat(projectOfHost.get(reused.group(1))).as("the VM " + reused.group(1) + " served project a")
+                .isEqualTo("a");
+
         process.destroy(); // SIGTERM: the runner stops, and its pool with it
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         clever.awaitNoApplications(Duration.ofSeconds(30));

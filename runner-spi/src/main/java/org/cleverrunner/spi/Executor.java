@@ -7,6 +7,15 @@ package org.cleverrunner.spi;
  */
 public interface Executor extends AutoCloseable {
 
+    /**
+     * The label ({@code =true}) on every container, network and volume an executor creates on a host: what a
+     * host's clean-up removes, and what a host kept for another job must no longer have.
+     */
+    String MANAGED_LABEL = "org.cleverrunner.managed";
+
+    /** The label naming the job (its id) each of those belongs to. */
+    String JOB_LABEL = "org.cleverrunner.job";
+
     /** Runs the job on the host and returns how it ended. */
     JobOutcome run(JobPlan plan, Host host, JobContext context) throws InterruptedException;
 

@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  */
 public final class Names {
 
-    public static final String LABEL_MANAGED = "org.cleverrunner.managed";
+    public static final String LABEL_MANAGED = org.cleverrunner.spi.Executor.MANAGED_LABEL;
     public static final String LABEL_RUNNER = "org.cleverrunner.runner";
-    public static final String LABEL_JOB = "org.cleverrunner.job";
+    public static final String LABEL_JOB = org.cleverrunner.spi.Executor.JOB_LABEL;
     public static final String LABEL_ROLE = "org.cleverrunner.role";
 
     private static final Pattern RUNNER_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");

@@ -66,9 +66,12 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
      * @param clock the boot deadline's clock
      * @param sleeper waits between polls and retries
      * @param poolTick how often a warm pool creates spares and deletes expired idle hosts (10 s)
+     * @param reuseProbe the check of a warm pool's host after each job and before the next
+     *     ({@link HostProbe.Reuse#cleanEngine()})
      */
     public record Settings(String namePrefix, Duration bootTimeout, Duration pollInterval, RetryPolicy createPolicy,
-            RetryPolicy deletePolicy, HostProbe probe, Clock clock, Sleeper sleeper, Duration poolTick) {
+            RetryPolicy deletePolicy, HostProbe probe, Clock clock, Sleeper sleeper, Duration poolTick,
+            HostProbe.Reuse reuseProbe) {
 
         /** 3 creation attempts, 2 s to 10 s apart. */
         public static final RetryPolicy CREATE = new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(10),
@@ -91,47 +94,54 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(sleeper, "sleeper");
             requirePositive(poolTick, "poolTick");
+            Objects.requireNonNull(reuseProbe, "reuseProbe");
         }
 
         /** The defaults: prefix {@code clever-runner}, 10 minutes to boot, polls every 2 s, the gateway's ping. */
         public static Settings defaults() {
             return new Settings("clever-runner", Duration.ofMinutes(10), Duration.ofSeconds(2), CREATE, DELETE,
-                    HostProbe.gatewayPing(), Clock.systemUTC(), Sleeper.SYSTEM, Duration.ofSeconds(10));
+                    HostProbe.gatewayPing(), Clock.systemUTC(), Sleeper.SYSTEM, Duration.ofSeconds(10),
+                    HostProbe.Reuse.cleanEngine());
         }
 
         public Settings withNamePrefix(String prefix) {
             return new Settings(prefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock,
-                    sleeper, poolTick);
+                    sleeper, poolTick, reuseProbe);
         }
 
         public Settings withBootTimeout(Duration timeout) {
             return new Settings(namePrefix, timeout, pollInterval, createPolicy, deletePolicy, probe, clock,
-                    sleeper, poolTick);
+                    sleeper, poolTick, reuseProbe);
         }
 
         public Settings withPollInterval(Duration interval) {
             return new Settings(namePrefix, bootTimeout, interval, createPolicy, deletePolicy, probe, clock,
-                    sleeper, poolTick);
+                    sleeper, poolTick, reuseProbe);
         }
 
         public Settings withRetries(RetryPolicy create, RetryPolicy delete) {
             return new Settings(namePrefix, bootTimeout, pollInterval, create, delete, probe, clock, sleeper,
-                    poolTick);
+                    poolTick, reuseProbe);
         }
 
         public Settings withProbe(HostProbe check) {
             return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, check, clock,
-                    sleeper, poolTick);
+                    sleeper, poolTick, reuseProbe);
+        }
+
+        public Settings withReuseProbe(HostProbe.Reuse check) {
+            return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock,
+                    sleeper, poolTick, check);
         }
 
         public Settings withPoolTick(Duration tick) {
             return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe, clock,
-                    sleeper, tick);
+                    sleeper, tick, reuseProbe);
         }
 
         public Settings withTime(Clock time, Sleeper waits) {
             return new Settings(namePrefix, bootTimeout, pollInterval, createPolicy, deletePolicy, probe,
-                    time, waits, poolTick);
+                    time, waits, poolTick, reuseProbe);
         }
 
         private static void requirePositive(Duration value, String name) {
@@ -245,9 +255,9 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
         }
     }
 
-    /** Whether a kept host still answers with its token (null) or why not. */
-    String check(Host host) throws InterruptedException {
-        return settings.probe().check(host.dockerEndpoint(), host.accessToken());
+    /** Whether a kept host still answers and holds nothing of its previous job (null), or why not. */
+    String check(Host host, String previousJob) throws InterruptedException {
+        return settings.reuseProbe().check(host.dockerEndpoint(), host.accessToken(), previousJob);
     }
 
     /**

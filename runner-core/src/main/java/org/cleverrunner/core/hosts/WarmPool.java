@@ -45,6 +45,8 @@ final class WarmPool implements AutoCloseable {
     private final Map<Long, Host> ready = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Host>> booting = new ConcurrentHashMap<>();
     private final Map<String, PoolPlanner.Host> byHostId = new ConcurrentHashMap<>();
+    /** The job each host last ran: its check looks for what that job may have left. */
+    private final Map<Long, String> lastJob = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final SecureRandom random = new SecureRandom();
@@ -107,9 +109,10 @@ final class WarmPool implements AutoCloseable {
             switch (placement.kind()) {
                 case REUSED -> {
                     Host host = ready.get(slot.id());
-                    String problem = host == null ? "gone" : lifecycle.check(host);
+                    String problem = host == null ? "gone" : lifecycle.check(host, lastJob.get(slot.id()));
                     if (problem == null) {
                         LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
+                        lastJob.put(slot.id(), Long.toString(request.jobId()));
                         return marked(host, "a warm VM, use " + slot.uses());
                     }
                     LOG.warn("the warm VM {} failed its check ({}): deleted, never reused", slot.id(), problem);
@@ -120,6 +123,7 @@ final class WarmPool implements AutoCloseable {
                     try {
                         Host host = future == null ? ready.get(slot.id()) : future.get();
                         if (host != null) {
+                            lastJob.put(slot.id(), Long.toString(request.jobId()));
                             return marked(host, "a spare VM of the pool");
                         }
                     } catch (InterruptedException e) {
@@ -139,6 +143,7 @@ final class WarmPool implements AutoCloseable {
                         synchronized (planner) {
                             planner.ready(slot, clock.instant());
                         }
+                        lastJob.put(slot.id(), Long.toString(request.jobId()));
                         return marked(host, "a new VM of the pool");
                     } catch (InterruptedException | RuntimeException e) {
                         synchronized (planner) {
@@ -160,7 +165,12 @@ final class WarmPool implements AutoCloseable {
         }
         boolean healthy;
         try {
-            healthy = !closed && lifecycle.check(host) == null;
+            String problem = closed ? "the runner is stopping" : lifecycle.check(host, lastJob.get(slot.id()));
+            healthy = problem == null;
+            if (!healthy && !closed) {
+                LOG.warn("the warm VM {} failed its check after job {} ({}): deleted", host.id(),
+                        lastJob.get(slot.id()), problem);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             healthy = false;
@@ -259,6 +269,7 @@ final class WarmPool implements AutoCloseable {
     }
 
     private void unregister(PoolPlanner.Host slot) {
+        lastJob.remove(slot.id());
         Host host = ready.remove(slot.id());
         if (host != null) {
             byHostId.remove(host.id());

@@ -37,7 +37,9 @@ class WarmPoolTest {
         lifecycle = new HostLifecycle(backend, HostLifecycle.Settings.defaults().withNamePrefix("cr")
                 .withPollInterval(Duration.ofMillis(20)).withBootTimeout(Duration.ofSeconds(10))
                 .withPoolTick(Duration.ofMillis(100))
-                .withProbe((endpoint, token) -> unhealthy.contains(endpoint) ? "HTTP 502" : null), policy, "abc123");
+                .withProbe((endpoint, token) -> unhealthy.contains(endpoint) ? "HTTP 502" : null)
+                .withReuseProbe((endpoint, token, previousJob) -> unhealthy.contains(endpoint)
+                        ? "1 container of job " + previousJob + " left" : null), policy, "abc123");
         return lifecycle;
     }
 
