@@ -45,7 +45,7 @@ public final class ConfigValidator {
             "min_launch_interval", "cache_dir", "autoscaler");
     // GitLab Runner's [runners.autoscaler] keys this runner's warm pool honours, and reuse_scope, its own
     static final Set<String> AUTOSCALER_KEYS = Set.of("max_instances", "max_use_count", "capacity_per_instance",
-            "reuse_scope", "policy");
+            "instance_acquire_timeout", "reuse_scope", "policy");
     static final Set<String> AUTOSCALER_POLICY_KEYS = Set.of("idle_count", "idle_time", "scale_factor",
             "scale_factor_limit", "periods", "timezone");
     // The keys the docker executor and the local-docker provisioner read; GitLab's other docker keys (privileged,
@@ -299,6 +299,10 @@ public final class ConfigValidator {
         if (autoscaler.has("capacity_per_instance") && integer(autoscaler, where, "capacity_per_instance", 1, 1) != 1) {
             problems.add(where + ".capacity_per_instance: only 1 is supported: a VM runs one job at a time, which"
                     + " is what keeps jobs of different projects apart");
+        }
+        String acquire = string(autoscaler, where, "instance_acquire_timeout", false);
+        if (acquire != null) {
+            values.put("pool.acquire-timeout", acquire);
         }
         String scope = string(autoscaler, where, "reuse_scope", false);
         values.put("pool.scope", scope == null ? "project" : scope);

@@ -439,6 +439,7 @@ class ConfigTest {
                 provisioner = "clever-cloud"
                 [runners.autoscaler]
                 capacity_per_instance = 1
+                instance_acquire_timeout = "5m"
                 max_use_count = 10
                 max_instances = 8
                 reuse_scope = "group"
@@ -457,6 +458,7 @@ class ConfigTest {
         var pool = org.cleverrunner.core.hosts.pool.PolicySpec.fromSettings(settings);
         assertThat(pool.maxInstances()).isEqualTo(8);
         assertThat(pool.maxUses()).isEqualTo(10);
+        assertThat(pool.acquireTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
         assertThat(pool.scope()).isEqualTo(org.cleverrunner.core.hosts.pool.PoolPolicy.Scope.GROUP);
         assertThat(pool.rules()).hasSize(2);
         var office = pool.rules().get(1);
@@ -491,6 +493,7 @@ class ConfigTest {
                 max_instances = 0
                 reuse_scope = "team"
                 instance_ready_command = "true"
+                instance_acquire_timeout = "later"
                 [[runners.autoscaler.policy]]
                 idle_count = "lots"
                 idle_time = "soon"
@@ -501,6 +504,7 @@ class ConfigTest {
                 .hasMessageContaining("runners[0].autoscaler.capacity_per_instance: only 1 is supported")
                 .hasMessageContaining("runners[0].autoscaler.max_instances")
                 .hasMessageContaining("scope 'team' is not one of project, group, runner")
+                .hasMessageContaining("instance_acquire_timeout 'later' is not a duration such as 15m")
                 .hasMessageContaining("runners[0].autoscaler.policy[0].idle_count")
                 .hasMessageContaining("idle_time 'soon' is not a duration")
                 .hasMessageContaining("'25' is not a hour")

@@ -34,8 +34,6 @@ import org.slf4j.LoggerFactory;
 final class WarmPool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarmPool.class);
-    /** GitLab Runner's instance_acquire_timeout: how long a job waits for room in a full pool. */
-    static final Duration ACQUIRE_TIMEOUT = Duration.ofMinutes(15);
 
     private final HostLifecycle lifecycle;
     private final PoolPlanner planner;
@@ -83,7 +81,7 @@ final class WarmPool implements AutoCloseable {
     /** A host for a job of {@code request}'s project, from the pool or made for it. */
     Host acquire(HostRequest request, String flavor) throws InterruptedException {
         String scope = policy.scope().key(request.labels().getOrDefault("project", "unknown"));
-        Instant deadline = clock.instant().plus(ACQUIRE_TIMEOUT);
+        Instant deadline = clock.instant().plus(policy.acquireTimeout());
         while (true) {
             PoolPlanner.Placement placement;
             synchronized (planner) {
@@ -99,7 +97,7 @@ final class WarmPool implements AutoCloseable {
                     }
                     if (!clock.instant().isBefore(deadline)) {
                         throw new HostProvisioningException("the warm pool had no room for this job within "
-                                + org.cleverrunner.spi.Durations.human(ACQUIRE_TIMEOUT) + " (max_instances "
+                                + org.cleverrunner.spi.Durations.human(policy.acquireTimeout()) + " (max_instances "
                                 + policy.maxInstances() + ")");
                     }
                     planner.wait(1000);

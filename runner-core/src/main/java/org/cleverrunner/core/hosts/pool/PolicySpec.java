@@ -56,10 +56,19 @@ public final class PolicySpec {
                 rules.add(parsed);
             }
         }
+        Duration acquire = PoolPolicy.DEFAULT_ACQUIRE_TIMEOUT;
+        String acquireText = settings.get("pool.acquire-timeout").orElse(null);
+        if (acquireText != null) {
+            try {
+                acquire = GoDuration.parse(acquireText);
+            } catch (IllegalArgumentException e) {
+                problems.add("instance_acquire_timeout '" + acquireText + "' is not a duration such as 15m");
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
-        return new PoolPolicy("pool", base.maxInstances(), base.maxUses(), base.scope(), rules);
+        return new PoolPolicy("pool", base.maxInstances(), base.maxUses(), base.scope(), rules, acquire);
     }
 
     /** The policy, or an error naming every key that is wrong. */

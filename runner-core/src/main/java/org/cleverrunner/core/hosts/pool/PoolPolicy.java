@@ -21,8 +21,17 @@ import java.util.Set;
  * @param maxUses jobs per host before it is deleted (1: a VM per job, as without a pool; 0: no limit)
  * @param scope which jobs may share a host
  * @param rules the idle rules, the last matching one wins
+ * @param acquireTimeout how long a job waits for room in a full pool (GitLab Runner's instance_acquire_timeout)
  */
-public record PoolPolicy(String name, int maxInstances, int maxUses, Scope scope, List<Rule> rules) {
+public record PoolPolicy(String name, int maxInstances, int maxUses, Scope scope, List<Rule> rules,
+        Duration acquireTimeout) {
+
+    /** GitLab Runner's default instance_acquire_timeout. */
+    public static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofMinutes(15);
+
+    public PoolPolicy(String name, int maxInstances, int maxUses, Scope scope, List<Rule> rules) {
+        this(name, maxInstances, maxUses, scope, rules, DEFAULT_ACQUIRE_TIMEOUT);
+    }
 
     /** Which jobs may run on a host after another: the same project, group (root namespace), or any of the runner. */
     public enum Scope {
@@ -81,6 +90,7 @@ public record PoolPolicy(String name, int maxInstances, int maxUses, Scope scope
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scope, "scope");
         rules = List.copyOf(rules == null ? List.of() : rules);
+        acquireTimeout = acquireTimeout == null ? DEFAULT_ACQUIRE_TIMEOUT : acquireTimeout;
     }
 
     /** The rule in force at {@code at}: the last that matches, or null (no idle host). */
@@ -99,6 +109,9 @@ public record PoolPolicy(String name, int maxInstances, int maxUses, Scope scope
         List<String> problems = new ArrayList<>();
         if (maxInstances < 1) {
             problems.add("max_instances must be at least 1, got " + maxInstances);
+        }
+        if (acquireTimeout.isNegative() || acquireTimeout.isZero()) {
+            problems.add("instance_acquire_timeout must be positive, got " + acquireTimeout);
         }
         if (maxUses < 0) {
             problems.add("max_uses must be 0 (no limit) or more, got " + maxUses);
