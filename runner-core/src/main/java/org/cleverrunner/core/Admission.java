@@ -24,6 +24,23 @@ final class Admission {
         this.flavors = unwrap(provisioner);
     }
 
+    /**
+     * Reserves a host for the job about to be asked for: always granted, but for a warm pool in preemptive mode
+     * (idle hosts asked for) whose room is taken (by busy hosts and earlier reservations): then the runner asks
+     * GitLab for no job, as GitLab Runner's autoscaler does, rather than take one it would hold waiting. The job's
+     * acquisition takes the reservation; {@link #unreserveHost} gives it back when no job came.
+     */
+    boolean reserveHost() {
+        return !(flavors instanceof org.cleverrunner.core.hosts.HostLifecycle lifecycle) || lifecycle.reserve();
+    }
+
+    /** Gives back a {@link #reserveHost} reservation no job took. */
+    void unreserveHost() {
+        if (flavors instanceof org.cleverrunner.core.hosts.HostLifecycle lifecycle) {
+            lifecycle.unreserve();
+        }
+    }
+
     /** Reserves room for the largest flavor; the returned weight is what to give back (0 when unlimited). */
     synchronized Optional<Double> reserveLargest() {
         if (!limited()) {

@@ -80,9 +80,16 @@ final class RunnerLoop {
                 if (!acquireSlot()) {
                     continue;
                 }
+                if (!admission.reserveHost()) {
+                    // preemptive mode: a full warm pool asks for no job (GitLab keeps it for another runner)
+                    releaseSlot();
+                    pause(200);
+                    continue;
+                }
                 java.util.Optional<Double> reservation = admission.reserveLargest();
                 if (reservation.isEmpty()) {
                     // the weighted quota would not hold the largest flavor: wait for a job to end
+                    admission.unreserveHost();
                     releaseSlot();
                     pause(200);
                     continue;
@@ -104,6 +111,7 @@ final class RunnerLoop {
                         LOG.warn("runner {}: job {} has a payload this runner cannot read ({}); failing it",
                                 runner.name(), e.jobId(), e.getMessage());
                         admission.release(reserved); // it will run nothing, so it holds no weight
+                        admission.unreserveHost();
                         JobWorker.unreadable(engine, runner, client, e.jobId(), e.jobToken(),
                                 "the job's payload cannot be read: " + e.getMessage(), this::releaseSlot).start();
                         handedOff = true;
@@ -145,6 +153,7 @@ final class RunnerLoop {
                     }
                 } finally {
                     if (!handedOff) {
+                        admission.unreserveHost();
                         admission.release(reserved);
                         releaseSlot();
                     }

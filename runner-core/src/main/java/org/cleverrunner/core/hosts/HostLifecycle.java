@@ -210,6 +210,26 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
 
     // ------------------------------------------------------------------ acquire / release
 
+    /**
+     * Whether one more job can have a host without waiting for another job's end: true without a warm pool, or
+     * when the pool is not in preemptive mode (no idle host asked for now), has a spare, or is below max_instances.
+     */
+    public boolean hasRoom() {
+        return pool == null || pool.hasRoom();
+    }
+
+    /** Reserves room for a job about to be asked for (see {@link #hasRoom()}); false when there is none. */
+    public boolean reserve() {
+        return pool == null || pool.reserve();
+    }
+
+    /** Gives back a reservation no job took. */
+    public void unreserve() {
+        if (pool != null) {
+            pool.unreserve();
+        }
+    }
+
     /** The name of the VM of a job of a runner. */
     public String name(String runnerId, long jobId) {
         return settings.namePrefix() + "-" + runnerId + "-" + jobId;

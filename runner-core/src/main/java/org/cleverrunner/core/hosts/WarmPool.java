@@ -51,6 +51,8 @@ final class WarmPool implements AutoCloseable {
     /** Names of the pool's VMs being provisioned: the reaper must not take them for leftovers. */
     private final java.util.Set<String> provisioning = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Rooms reserved for jobs being asked for (preemptive mode); taken by their acquisition. Under the lock. */
+    private int reserved;
 
     WarmPool(HostLifecycle lifecycle, PoolPolicy policy, String runnerId, Clock clock, String defaultFlavor,
             Duration tick) {
@@ -81,6 +83,10 @@ final class WarmPool implements AutoCloseable {
     /** A host for a job of {@code request}'s project, from the pool or made for it. */
     Host acquire(HostRequest request, String flavor) throws InterruptedException {
         String scope = policy.scope().key(request.labels().getOrDefault("project", "unknown"));
+        synchronized (planner) {
+            // the room reserved before this job was asked for is this job's now
+            reserved = Math.max(0, reserved - 1);
+        }
         Instant deadline = clock.instant().plus(policy.acquireTimeout());
         while (true) {
             PoolPlanner.Placement placement;
@@ -304,6 +310,31 @@ final class WarmPool implements AutoCloseable {
         byte[] bytes = new byte[4];
         random.nextBytes(bytes);
         return lifecycle.name(runnerId, 0).replaceFirst("-0$", "") + "-w" + HexFormat.of().formatHex(bytes);
+    }
+
+    /** See {@link HostLifecycle#hasRoom()}. */
+    boolean hasRoom() {
+        synchronized (planner) {
+            return !planner.preemptive(clock.instant()) || planner.room() > reserved;
+        }
+    }
+
+    /** See {@link HostLifecycle#reserve()}. */
+    boolean reserve() {
+        synchronized (planner) {
+            if (planner.preemptive(clock.instant()) && planner.room() <= reserved) {
+                return false;
+            }
+            reserved++;
+            return true;
+        }
+    }
+
+    void unreserve() {
+        synchronized (planner) {
+            reserved = Math.max(0, reserved - 1);
+            planner.notifyAll();
+        }
     }
 
     /** Hosts of the pool in each state, for logs and tests. */

@@ -103,6 +103,22 @@ public final class PoolPlanner {
         flavorsSeen.add(flavor);
     }
 
+    /** Preemptive mode, as GitLab Runner's: the rule in force keeps idle hosts. */
+    public boolean preemptive(Instant now) {
+        PoolPolicy.Rule rule = policy.ruleAt(now);
+        return rule != null && rule.idleCount().values().stream().anyMatch(count -> count > 0);
+    }
+
+    /**
+     * How many jobs of any scope could be placed without waiting for another job's end: room for new hosts, idle
+     * ones (their own scope's, or deleted to make room), and spares booting.
+     */
+    public int room() {
+        int free = Math.max(0, policy.maxInstances() - hosts.size());
+        return free + (int) hosts.values().stream().filter(h -> h.state == State.IDLE
+                || h.state == State.BOOTING && !h.claimed && h.scope == null).count();
+    }
+
     /** Every host, booting, idle or busy. */
     public List<Host> hosts() {
         return List.copyOf(hosts.values());
