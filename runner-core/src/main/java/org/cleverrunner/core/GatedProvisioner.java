@@ -26,7 +26,44 @@ final class GatedProvisioner implements Provisioner {
 
     static Provisioner wrap(Provisioner provisioner, AdmissionSettings settings) {
         boolean gated = settings.maxProvisioning() > 0 || !settings.minLaunchInterval().isZero();
-        return gated ? new GatedProvisioner(provisioner, settings) : provisioner;
+        if (!gated) {
+            return provisioner;
+        }
+        GatedProvisioner gate = new GatedProvisioner(provisioner, settings);
+        if (provisioner instanceof org.cleverrunner.core.hosts.HostLifecycle lifecycle) {
+            // the lifecycle gates its launches itself, its warm pool's spares too; a warm start launches nothing
+            lifecycle.gate(new org.cleverrunner.core.hosts.LaunchGate() {
+                @Override
+                public void enter() throws InterruptedException {
+                    gate.enter();
+                }
+
+                @Override
+                public void leave() {
+                    gate.leave();
+                }
+            });
+            return provisioner;
+        }
+        return gate;
+    }
+
+    void enter() throws InterruptedException {
+        if (provisioning != null) {
+            provisioning.acquire();
+        }
+        try {
+            waitForLaunchSlot();
+        } catch (InterruptedException e) {
+            leave();
+            throw e;
+        }
+    }
+
+    void leave() {
+        if (provisioning != null) {
+            provisioning.release();
+        }
     }
 
     Provisioner delegate() {

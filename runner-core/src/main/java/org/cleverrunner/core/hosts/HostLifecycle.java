@@ -53,6 +53,7 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     private final Retrying deletes;
     private final SecureRandom random = new SecureRandom();
     private final WarmPool pool;
+    private volatile LaunchGate gate = LaunchGate.OPEN;
 
     /**
      * How the lifecycle drives its backend.
@@ -249,6 +250,24 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
      * thread is interrupted (the job canceled) while it boots.
      */
     Host provision(String name, String flavor, Map<String, String> labels) throws InterruptedException {
+        LaunchGate launches = gate;
+        launches.enter();
+        try {
+            return launch(name, flavor, labels);
+        } finally {
+            launches.leave();
+        }
+    }
+
+    /**
+     * Puts every VM creation, a job's or a spare's, behind the runner's launch limits (the engine sets it from
+     * {@code max_provisioning} and {@code min_launch_interval}).
+     */
+    public void gate(LaunchGate launches) {
+        this.gate = Objects.requireNonNull(launches, "launches");
+    }
+
+    private Host launch(String name, String flavor, Map<String, String> labels) throws InterruptedException {
         Secret token = Secret.of(randomToken());
         Instant deadline = settings.clock().instant().plus(settings.bootTimeout());
         Vm vm = null;

@@ -66,7 +66,8 @@ final class WarmPool implements AutoCloseable {
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "warm-pool-tick-" + runnerId));
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "warm-pool-" + runnerId + "-"
                 + threads.incrementAndGet()));
-        ticker.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+        // the first tick a tick from now: the engine puts its launch gate on the lifecycle first
+        ticker.scheduleWithFixedDelay(this::tick, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -163,6 +163,40 @@ class WarmPoolTest {
     }
 
     @Test
+    void everyLaunchSparesIncludedPassesTheGateAndAWarmStartNone() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Semaphore one = new java.util.concurrent.Semaphore(1);
+        pool(2, Duration.ofMinutes(5), 0, 8);
+        lifecycle.gate(new LaunchGate() {
+            @Override
+            public void enter() throws InterruptedException {
+                one.acquire();
+                entered.incrementAndGet();
+                most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            }
+
+            @Override
+            public void leave() {
+                inside.decrementAndGet();
+                one.release();
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.vms.size() == 2 && lifecycle.hasRoom());
+        Thread.sleep(300);
+        int launchesBefore = entered.get();
+
+        Host warm = lifecycle.acquire(job(1, "g/a"));
+        assertThat(entered.get()).as("a warm start launches nothing").isEqualTo(launchesBefore);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.vms.size() == 3);
+
+        assertThat(most.get()).as("VMs booting at once, max_provisioning = 1").isEqualTo(1);
+        assertThat(entered.get()).as("each VM creation passed the gate, the spares' too").isEqualTo(creations());
+        lifecycle.release(warm);
+    }
+
+    @Test
     void aPolicyThatCannotHoldIsRefusedAtStartWithEveryProblem() {
         PoolPolicy policy = new PoolPolicy("bad", 2, 0, PoolPolicy.Scope.PROJECT, List.of(new PoolPolicy.Rule(
                 List.of(), ZoneId.of("UTC"), Map.of("M", 3, "HUGE", 1), Duration.ZERO, 0, 0)));
