@@ -81,6 +81,10 @@ public final class SimulatePoolCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "SPEC", description = "A pool policy (repeatable).")
     List<String> policies = new ArrayList<>();
 
+    @Option(names = "--config", paramLabel = "TOML", description = "Also each runner's [runners.autoscaler] of this"
+            + " config.toml, as the runner would keep its pool (repeatable).")
+    List<Path> configs = new ArrayList<>();
+
     @Option(names = "--write-trace", paramLabel = "CSV", description = "Also write the (generated) jobs there.")
     Path writeTrace;
 
@@ -102,8 +106,23 @@ public final class SimulatePoolCommand implements Callable<Integer> {
             Set<String> offered = new java.util.TreeSet<>();
             jobs.forEach(job -> offered.add(job.flavor()));
             int largest = 1;
+            List<PoolPolicy> given = new ArrayList<>();
             for (String text : policies) {
-                PoolPolicy policy = PolicySpec.parse(text);
+                given.add(PolicySpec.parse(text));
+            }
+            for (Path file : configs) {
+                for (var runner : org.cleverrunner.cli.config.Config.load(file).runners()) {
+                    PoolPolicy pool = PolicySpec.fromSettings(runner.provisionerSettings());
+                    if (pool != null) {
+                        given.add(new PoolPolicy(runner.name(), pool.maxInstances(), pool.maxUses(), pool.scope(),
+                                pool.rules(), pool.acquireTimeout()));
+                    }
+                }
+            }
+            if (!configs.isEmpty() && given.isEmpty()) {
+                throw new IllegalArgumentException("no runner of " + configs + " has a [runners.autoscaler] section");
+            }
+            for (PoolPolicy policy : given) {
                 List<String> problems = policy.problems(offered);
                 if (!problems.isEmpty()) {
                     throw new IllegalArgumentException("policy '" + policy.name() + "': "
@@ -113,7 +132,7 @@ public final class SimulatePoolCommand implements Callable<Integer> {
                 parsed.add(policy);
             }
             parsed.add(0, PoolPolicy.perJob(largest));
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException | IOException | org.cleverrunner.cli.config.ConfigException e) {
             err.println("simulate-pool: " + e.getMessage());
             return 2;
         }

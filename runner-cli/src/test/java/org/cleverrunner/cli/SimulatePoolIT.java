@@ -49,6 +49,32 @@ class SimulatePoolIT {
     }
 
     @Test
+    void theRunnersOwnConfigIsReplayedAsItsPoolWouldBe() throws Exception {
+        Path config = Files.writeString(dir.resolve("config.toml"), """
+                [[runners]]
+                name = "office-pool"
+                url = "https://gitlab.example.com"
+                token = "glrt-simulatepoolconfig"
+                provisioner = "clever-cloud"
+                [runners.autoscaler]
+                max_instances = 12
+                [[runners.autoscaler.policy]]
+                periods = ["* 8-18 * * mon-fri"]
+                idle_count = { M = 2 }
+                idle_time = "10m"
+                """);
+        Path log = dir.resolve("config.log");
+        Process process = CliProcess.start(log, "simulate-pool", "--hours", "24", "--flavors", "M:1", "--config",
+                config.toString());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = CliProcess.read(log);
+
+        assertThat(process.exitValue()).as(out).isZero();
+        assertThat(out).containsPattern("per-job VM\\s+\\d+").containsPattern("office-pool\\s+\\d+");
+        assertThat(out).doesNotContain("glrt-simulatepoolconfig");
+    }
+
+    @Test
     void aPolicyThatCannotHoldIsRefusedWithEveryProblem() throws Exception {
         Path log = dir.resolve("bad.log");
         Process process = CliProcess.start(log, "simulate-pool", "--hours", "2", "--policy",
