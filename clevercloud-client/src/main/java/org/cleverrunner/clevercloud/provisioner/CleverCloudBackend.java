@@ -263,15 +263,6 @@ public final class CleverCloudBackend implements VmBackend {
         }
     }
 
-    /** Control characters and overlong values are never echoed as they are. */
-    static String printable(String value) {
-        if (value == null) {
-            return "";
-        }
-        String cleaned = value.replaceAll("[^\\x20-\\x7e]", "?");
-        return cleaned.length() > 20 ? cleaned.substring(0, 20) + "…" : cleaned;
-    }
-
     private static void deleteRecursively(Path directory) {
         if (directory == null) {
             return;

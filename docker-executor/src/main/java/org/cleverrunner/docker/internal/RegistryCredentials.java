@@ -71,11 +71,6 @@ final class RegistryCredentials {
         this.warnings = List.copyOf(warnings);
     }
 
-    /** With the helpers of the runner's {@code PATH}. */
-    static RegistryCredentials of(JobPlan plan, Path hostConfig) throws InterruptedException {
-        return of(plan, hostConfig, new CredentialHelpers(CredentialHelpers.systemPath(), HELPER_TIMEOUT));
-    }
-
     /**
      * @param plan the job: its {@code DOCKER_AUTH_CONFIG} variable and its payload's credentials
      * @param hostConfig the runner host's Docker config file, or null; a missing file is no warning

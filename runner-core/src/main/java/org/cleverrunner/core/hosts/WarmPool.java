@@ -114,7 +114,8 @@ final class WarmPool implements AutoCloseable {
             switch (placement.kind()) {
                 case REUSED -> {
                     Host host = ready.get(slot.id());
-                    String problem = host == null ? "gone" : lifecycle.check(host, lastJob.get(slot.id()));
+                    // the listing of what the previous job left was done when it ended: a ping says it still lives
+                    String problem = host == null ? "gone" : lifecycle.check(host, null);
                     if (problem == null) {
                         LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
                         lastJob.put(slot.id(), Long.toString(request.jobId()));
@@ -335,14 +336,6 @@ final class WarmPool implements AutoCloseable {
         synchronized (planner) {
             reserved = Math.max(0, reserved - 1);
             planner.notifyAll();
-        }
-    }
-
-    /** Hosts of the pool in each state, for logs and tests. */
-    Map<PoolPlanner.State, Long> census() {
-        synchronized (planner) {
-            return planner.hosts().stream().collect(java.util.stream.Collectors.groupingBy(PoolPlanner.Host::state,
-                    java.util.stream.Collectors.counting()));
         }
     }
 

@@ -104,6 +104,8 @@ class HostLifecycleTest {
                 .isInstanceOf(HostProvisioningException.class)
                 .hasMessage("CI_CLEVER_CLOUD_FLAVOR 'HUGE?' is not a flavor this runner offers; valid choices: S, M, XL");
         assertThat(backend.calls).isEmpty();
+        assertThat(HostLifecycle.printable("XL\u0007\n../../etc")).isEqualTo("XL??../../etc");
+        assertThat(HostLifecycle.printable("A".repeat(500))).hasSize(21);
     }
 
     @Test

@@ -88,6 +88,8 @@ public final class PoolPlanner {
     private final PoolPolicy policy;
     private final Map<Long, Host> hosts = new LinkedHashMap<>();
     private final Set<String> flavorsSeen = new LinkedHashSet<>();
+    /** Idle hosts {@link #place} deleted to make room, until the owner takes them. */
+    private final List<Host> deletedByPlacement = new ArrayList<>();
     private long nextId = 1;
 
     public PoolPlanner(PoolPolicy policy) {
@@ -149,7 +151,7 @@ public final class PoolPlanner {
             return Optional.of(new Placement(host, Kind.BOOTING));
         }
         if (hosts.size() >= policy.maxInstances()) {
-            Optional<Host> spare = oldestIdle(h -> true);
+            Optional<Host> spare = oldestIdle();
             if (spare.isEmpty()) {
                 return Optional.empty();
             }
@@ -163,8 +165,6 @@ public final class PoolPlanner {
         hosts.put(host.id, host);
         return Optional.of(new Placement(host, Kind.CREATED));
     }
-
-    private final List<Host> deletedByPlacement = new ArrayList<>();
 
     /** Hosts {@link #place} deleted to make room since the last call (the owner deletes the VMs). */
     public List<Host> takeEvicted() {
@@ -274,8 +274,8 @@ public final class PoolPlanner {
         return flavors;
     }
 
-    private Optional<Host> oldestIdle(java.util.function.Predicate<Host> which) {
-        return hosts.values().stream().filter(h -> h.state == State.IDLE && which.test(h))
+    private Optional<Host> oldestIdle() {
+        return hosts.values().stream().filter(h -> h.state == State.IDLE)
                 .min(Comparator.comparing((Host h) -> h.idleSince));
     }
 }
