@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
+import org.cleverrunner.cli.config.ConfigPaths;
 import org.cleverrunner.cli.config.ConfigException;
 import org.cleverrunner.core.JournalLock;
 import org.cleverrunner.core.LocalDockerProvisionerFactory;
@@ -93,17 +94,19 @@ public final class ReapCommand implements Callable<Integer> {
     private int reap(Config loaded, PrintWriter out, PrintWriter err) throws InterruptedException {
         ClassLoader loader = getClass().getClassLoader();
         int failures = 0;
+        String systemId = ConfigPaths.systemId(loaded.source());
         for (RunnerSettings runner : Runners.select(loaded, name, false)) {
+            String hostKey = runner.hostKey(systemId, loaded.engine().journalFile());
             Executor executor = Providers.find(ExecutorFactory.class, runner.executor(), loader)
                     .create(runner.executorSettings());
             Provisioner provisioner = org.cleverrunner.core.hosts.Provisioners.create(runner.provisioner(),
                     runner.provisionerSettings(), loader);
             List<Host> hosts;
             if (provisioner instanceof ReapingProvisioner reaping) {
-                hosts = reaping.leftovers(runner.shortId());
+                hosts = reaping.leftovers(hostKey);
             } else if (LocalDockerProvisionerFactory.ID.equals(runner.provisioner())) {
                 // the local engine is the only host: lending it is instant and creates nothing
-                hosts = List.of(provisioner.acquire(new org.cleverrunner.spi.HostRequest(runner.shortId(), 1,
+                hosts = List.of(provisioner.acquire(new org.cleverrunner.spi.HostRequest(hostKey, 1,
                         null, null)));
             } else {
                 out.printf("%s: provisioner %s cannot list its hosts; nothing to reap%n", runner.name(),
@@ -112,7 +115,7 @@ public final class ReapCommand implements Callable<Integer> {
             }
             for (Host host : hosts) {
                 try {
-                    int removed = executor.sweep(host, runner.shortId());
+                    int removed = executor.sweep(host, hostKey);
                     if (provisioner instanceof ReapingProvisioner) {
                         provisioner.release(host);
                     }

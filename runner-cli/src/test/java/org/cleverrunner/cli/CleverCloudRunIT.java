@@ -120,7 +120,8 @@ class CleverCloudRunIT {
             List<com.github.dockerjava.api.model.Container> left;
             do {
                 left = docker.listContainersCmd().withShowAll(true)
-                        .withLabelFilter(java.util.Map.of("org.cleverrunner.runner", "killnine")).exec();
+                        .withLabelFilter(java.util.Map.of("org.cleverrunner.runner", CliProcess.hostKey(
+                                dir.resolve("config.toml"), "clever", dir.resolve("journal.json")))).exec();
                 Thread.sleep(200);
             } while (!left.isEmpty() && System.nanoTime() < until);
             assertThat(left).isEmpty();

@@ -50,6 +50,15 @@ final class CliProcess {
     }
 
     /** {@code journal = "…"} for {@link #writeConfig}'s global lines. */
+    /**
+     * The owner part the runner {@code name} of {@code config} (journal {@code journal}) gives its containers' and
+     * VMs' names and labels.
+     */
+    static String hostKey(Path config, String name, Path journal) {
+        return org.cleverrunner.core.RunnerSettings.of(name, "https://gitlab.example", "glrt-any")
+                .hostKey(org.cleverrunner.cli.config.ConfigPaths.systemId(config), journal);
+    }
+
     static String journal(Path journal) {
         return "journal = \"" + journal + "\"\n";
     }

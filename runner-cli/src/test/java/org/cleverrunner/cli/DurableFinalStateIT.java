@@ -49,7 +49,7 @@ class DurableFinalStateIT {
     FakeCoordinator gitlab;
     final List<Process> processes = new ArrayList<>();
     DockerClient docker;
-    String shortId;
+    String shortId; // the runner's host key, in its resources' names and labels
     int logs;
 
     @BeforeEach
@@ -60,7 +60,7 @@ class DurableFinalStateIT {
         gitlab.addRunner(TOKEN, Set.of(), true);
         String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
         docker = DockerConnector.defaults().connect(new Host("local", URI.create(dockerHost), null, null, Map.of()));
-        shortId = TOKEN.substring(5, 13).toLowerCase();
+        shortId = CliProcess.hostKey(dir.resolve("config.toml"), "durable", dir.resolve("journal.json"));
     }
 
     @AfterEach

@@ -45,7 +45,7 @@ class RunCommandIT {
     RunnerHandle runner;
     Process process;
     DockerClient docker;
-    String shortId;
+    String shortId; // the runner's host key, in its resources' names and labels
 
     @BeforeEach
     void start() {
@@ -54,7 +54,7 @@ class RunCommandIT {
         runner = gitlab.addRunner(TOKEN, Set.of(), true);
         String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
         docker = DockerConnector.defaults().connect(new Host("local", URI.create(dockerHost), null, null, Map.of()));
-        shortId = TOKEN.substring(5, 13).toLowerCase();
+        shortId = CliProcess.hostKey(dir.resolve("config.toml"), "it", dir.resolve("journal.json"));
     }
 
     @AfterEach

@@ -68,11 +68,17 @@ class WarmPoolUnderRunIT {
     }
 
     Path config() throws Exception {
+        return config(dir, runner.token());
+    }
+
+    /** A config in {@code base} (its journal beside it) for the runner token {@code token}. */
+    Path config(Path base, String token) throws Exception {
+        Files.createDirectories(base);
         Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
-        Path config = dir.resolve("config.toml");
+        Path config = base.resolve("config.toml");
         Files.writeString(config, "concurrent = 4\ncheck_interval = 1\nshutdown_timeout = 30\n"
-                + "journal = \"" + dir.resolve("journal.json") + "\"\n\n[[runners]]\nname = \"clever\"\n"
-                + "url = \"" + gitlab.url() + "\"\ntoken = \"" + runner.token() + "\"\n"
+                + "journal = \"" + base.resolve("journal.json") + "\"\n\n[[runners]]\nname = \"clever\"\n"
+                + "url = \"" + gitlab.url() + "\"\ntoken = \"" + token + "\"\n"
                 + "executor = \"docker\"\nprovisioner = \"clever-cloud\"\n"
                 + "[runners.docker]\nimage = \"" + IMAGE + "\"\n"
                 + "[runners.autoscaler]\nmax_instances = 6\nmax_use_count = 10\nreuse_scope = \"project\"\n"
@@ -88,7 +94,14 @@ class WarmPoolUnderRunIT {
     }
 
     Process startRunner(Path config) throws Exception {
-        return CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+        return CliProcess.start(config.resolveSibling("runner.log"), "run", "--config", config.toString());
+    }
+
+    /** The live applications whose names carry the host key of the runner "clever" of {@code config}. */
+    List<String> applicationsOf(Path config) {
+        String key = CliProcess.hostKey(config, "clever", config.resolveSibling("journal.json"));
+        return clever.applications().stream().filter(app -> !app.deleted() && app.name().contains("-" + key + "-"))
+                .map(SimulatedApplication::id).toList();
     }
 
     void awaitRunningApplications(int count) throws InterruptedException {
@@ -150,6 +163,63 @@ class WarmPoolUnderRunIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         clever.awaitNoApplications(Duration.ofSeconds(30));
         assertThat(CliProcess.read(dir.resolve("runner.log"))).doesNotContain(TOKEN, SECRET);
+    }
+
+    @Test
+    void aSecondManagerSharingTheTokenPrunesNoneOfTheFirstsVmsAndARotatedTokenLeavesNoneBehind() throws Exception {
+        Path first = config(dir.resolve("first"), runner.token());
+        process = startRunner(first);
+        awaitRunningApplications(2);
+        Thread.sleep(1000); // the spares' first ping
+        JobHandle busy = gitlab.enqueue(Jobs.job("busy").project(11, "octobus/a").image(IMAGE)
+                .variable("GIT_STRATEGY", "none").script("echo busy on the first manager", "sleep 10"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!gitlab.traceText(busy.id()).contains("busy on the first manager") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        List<String> firsts = applicationsOf(first);
+        assertThat(firsts).as(CliProcess.read(first.resolveSibling("runner.log"))).hasSizeGreaterThanOrEqualTo(2);
+
+        // another runner manager with the same runner token (its own config and journal): its reaper, at start
+        // and every cycle, must take none of the first one's VMs for its own leftovers
+        Path second = config(dir.resolve("second"), runner.token());
+        Process other = startRunner(second);
+        try {
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (applicationsOf(second).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(applicationsOf(second)).as(CliProcess.read(second.resolveSibling("runner.log"))).hasSize(2);
+            assertThat(applicationsOf(first)).as("the first manager's VMs, one running its job")
+                    .containsAll(firsts);
+            JobView view = gitlab.awaitJob(busy.id(), Duration.ofSeconds(60));
+            assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
+        } finally {
+            other.destroy();
+            assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!applicationsOf(second).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(applicationsOf(second)).as("the second manager took its own pool along").isEmpty();
+        assertThat(applicationsOf(first)).as("and left the first's").isNotEmpty();
+
+        // the first manager dies, its token is rotated (GitLab and config.toml), and it starts again
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        List<String> orphans = applicationsOf(first);
+        assertThat(orphans).isNotEmpty();
+        RunnerHandle rotated = gitlab.addRunner("glrt-warmpool0002", Set.of(), true);
+        process = startRunner(config(dir.resolve("first"), rotated.token()));
+        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (applicationsOf(first).stream().anyMatch(orphans::contains) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(applicationsOf(first)).as("the VMs of the run before the rotation are its own, reaped")
+                .doesNotContainAnyElementsOf(orphans);
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        clever.awaitNoApplications(Duration.ofSeconds(30));
     }
 
     @Test

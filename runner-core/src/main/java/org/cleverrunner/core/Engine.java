@@ -269,6 +269,11 @@ public final class Engine implements AutoCloseable {
         return systemId;
     }
 
+    /** Whose the hosts and containers are, in their names and labels: see {@link RunnerSettings#hostKey}. */
+    String hostKey(RunnerSettings runner) {
+        return runner.hostKey(systemId, settings.journalFile());
+    }
+
     Duration traceInterval() {
         return traceInterval;
     }
@@ -302,7 +307,7 @@ public final class Engine implements AutoCloseable {
                 : runner.provisioner();
         return provisioners.computeIfAbsent(runner.name(), name -> GatedProvisioner.wrap(
                 org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(), classLoader,
-                        runner.shortId()),
+                        hostKey(runner)),
                 runner.admission()));
     }
 
@@ -342,7 +347,7 @@ public final class Engine implements AutoCloseable {
             }
             Host host = new Host(entry.hostId(), URI.create(entry.endpoint()), null, null, entry.attributes());
             try {
-                executorFor(runner).sweep(host, runner.shortId());
+                executorFor(runner).sweep(host, hostKey(runner));
             } catch (RuntimeException e) {
                 LOG.warn("cleaning host {} failed: {}", entry.hostId(), e.toString());
             }
@@ -482,7 +487,7 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             try {
-                List<Host> leftovers = reaping.leftovers(runner.shortId());
+                List<Host> leftovers = reaping.leftovers(hostKey(runner));
                 // The running jobs are read after the listing, which may take a while: a job holding a listed host
                 // was registered before its host existed, so it is seen here unless it has ended.
                 Set<String> live = ConcurrentHashMap.newKeySet();

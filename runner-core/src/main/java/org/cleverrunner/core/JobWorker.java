@@ -171,7 +171,7 @@ final class JobWorker {
         }
         JobPlans.Result planned;
         try {
-            planned = JobPlans.fromPayload(job, runner.shortId(), runner.defaultImage());
+            planned = JobPlans.fromPayload(job, engine.hostKey(runner), runner.defaultImage());
         } catch (JobPlans.InvalidJobException e) {
             return refuse(e);
         }

@@ -1,6 +1,10 @@
 package org.cleverrunner.core;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -96,6 +100,29 @@ public record RunnerSettings(
         String body = SHORT_TOKEN.matcher((dash >= 0 && dash < 8 ? raw.substring(dash + 1) : raw)
                 .toLowerCase(java.util.Locale.ROOT)).replaceAll("");
         return body.length() <= 8 ? (body.isEmpty() ? "runner" : body) : body.substring(0, 8);
+    }
+
+    /**
+     * The part of the names and labels of what this runner creates (VMs, containers, networks, volumes) that says
+     * whose they are, and by which its reaper finds its leftovers: 8 hex digits of a digest of the runner manager's
+     * {@code systemId}, its journal's path and the runner's {@code name}. Not of the token, as {@link #shortId()} is:
+     * rotating the token keeps every name (a VM running a job or kept warm is still this runner's, never an orphan),
+     * and two managers sharing one runner token never take each other's VMs for leftovers: on two machines their
+     * system ids differ, on one their journals do (a journal has one live owner, see {@link JournalLock}).
+     *
+     * @param systemId the runner manager's system id ({@code s_…}), or null for an embedded engine without one
+     * @param journalFile the engine's journal, or null without one
+     */
+    public String hostKey(String systemId, java.nio.file.Path journalFile) {
+        String owner = (systemId == null ? "" : systemId) + "\n"
+                + (journalFile == null ? "" : journalFile.toAbsolutePath().normalize()) + "\n" + name;
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(("clever-runner host key\n" + owner)
+                    .getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /**

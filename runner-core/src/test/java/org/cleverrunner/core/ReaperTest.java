@@ -49,17 +49,27 @@ class ReaperTest {
     }
 
     Engine engine() {
+        return engine(runner.token(), "s_aaaaaaaaaaaa", "journal.json");
+    }
+
+    Engine engine(String token, String systemId, String journal) {
         return Engine.builder()
                 .settings(new EngineSettings(2, Duration.ofMillis(200), Duration.ofSeconds(10),
-                        dir.resolve("journal.json"), List.of(RunnerSettings.of("vm", gitlab.url(), runner.token()))))
+                        dir.resolve(journal), List.of(RunnerSettings.of("vm", gitlab.url(), token))))
                 .executor(backends.executor).provisioner(vms).reapInterval(Duration.ofMillis(300))
-                .traceInterval(Duration.ofMillis(200)).version("test").build();
+                .traceInterval(Duration.ofMillis(200)).systemId(systemId).version("test").build();
+    }
+
+    /** The owner part of the host names of the runner "vm" with the journal journal.json. */
+    String key(String systemId) {
+        return RunnerSettings.of("vm", "https://gitlab.example", "glrt-whatever").hostKey(systemId,
+                dir.resolve("journal.json"));
     }
 
     @Test
     void leftoversOfACrashedRunAreReleasedAtStart() {
-        vms.existing.put("vm-old-1", "reaperte");
-        vms.existing.put("vm-old-2", "reaperte");
+        vms.existing.put("vm-old-1", key("s_aaaaaaaaaaaa"));
+        vms.existing.put("vm-old-2", key("s_aaaaaaaaaaaa"));
         vms.existing.put("vm-other-runner", "someoneelse");
         engine = engine().start();
         assertThat(vms.existing).containsOnlyKeys("vm-other-runner");
@@ -80,6 +90,53 @@ class ReaperTest {
         }
         assertThat(vms.existing).as("the failed release was retried").doesNotContainKey("vm-" + first.id());
         assertThat(vms.existing).as("the running job's VM is kept").containsKey("vm-" + busy.id());
+        assertThat(gitlab.awaitJob(busy.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+        assertThat(vms.existing).isEmpty();
+    }
+
+    @Test
+    void hostNamesDoNotDependOnTheTokenButOnTheRunnerAndItsManager() {
+        RunnerSettings before = RunnerSettings.of("vm", "https://gitlab.example", "glrt-firsttoken0001");
+        RunnerSettings rotated = RunnerSettings.of("vm", "https://gitlab.example", "glrt-othertoken0002");
+        Path journal = dir.resolve("journal.json");
+        assertThat(rotated.hostKey("s_aaaaaaaaaaaa", journal)).isEqualTo(before.hostKey("s_aaaaaaaaaaaa", journal))
+                .matches("[0-9a-f]{8}")
+                .as("another machine").isNotEqualTo(before.hostKey("s_bbbbbbbbbbbb", journal))
+                .as("another runner manager on this machine")
+                .isNotEqualTo(before.hostKey("s_aaaaaaaaaaaa", dir.resolve("other/journal.json")))
+                .as("another runner of this config").isNotEqualTo(RunnerSettings.of("other",
+                        "https://gitlab.example", "glrt-firsttoken0001").hostKey("s_aaaaaaaaaaaa", journal));
+    }
+
+    @Test
+    void aRotatedTokenStillReapsTheRunnersOwnLeftoversAndNothingElse() {
+        // a warm VM left by the run before the token was rotated in GitLab and in config.toml
+        vms.existing.put("vm-warm-1", key("s_aaaaaaaaaaaa"));
+        vms.existing.put("vm-of-another-manager", key("s_bbbbbbbbbbbb"));
+        RunnerHandle rotated = gitlab.addRunner("glrt-rotated000002", Set.of(), true);
+        engine = engine(rotated.token(), "s_aaaaaaaaaaaa", "journal.json").start();
+        assertThat(vms.existing).as("its own leftover released, not left behind")
+                .containsOnlyKeys("vm-of-another-manager");
+    }
+
+    @Test
+    void anotherManagerSharingTheTokenNeverReapsAVmRunningAJob() throws Exception {
+        JobHandle busy = gitlab.enqueue(Jobs.job("busy").script("sleep 3000"));
+        engine = engine().start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!vms.existing.containsKey("vm-" + busy.id()) && System.nanoTime() < deadline) {
+            Thread.sleep(20); // "running" in GitLab comes before the VM is acquired
+        }
+        assertThat(vms.existing).containsKey("vm-" + busy.id());
+
+        // a second runner manager (its own system id and journal) started with the same runner token
+        Engine second = engine(runner.token(), "s_bbbbbbbbbbbb", "second-journal.json").start();
+        try {
+            Thread.sleep(1_000); // three of its reap intervals
+            assertThat(vms.existing).as("the first manager's VM, running its job").containsKey("vm-" + busy.id());
+        } finally {
+            second.shutdown();
+        }
         assertThat(gitlab.awaitJob(busy.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
         assertThat(vms.existing).isEmpty();
     }
