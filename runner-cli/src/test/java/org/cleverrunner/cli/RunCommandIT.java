@@ -106,7 +106,7 @@ class RunCommandIT {
             } else if (i == 11) {
                 job.script("echo waiting to be canceled", "sleep 300");
             } else {
-                job.script("echo hello from job " + i, "sleep 0.5");
+                job.script("echo hello from job " + i, "echo short token: $CI_RUNNER_SHORT_TOKEN.", "sleep 0.5");
             }
             jobs.add(enqueue(job));
         }
@@ -154,6 +154,8 @@ class RunCommandIT {
         sampling.set(false);
         sampler.join();
         assertThat(gitlab.traceText(jobs.get(7).id())).contains("Starting service busybox:latest");
+        // gitlab-runner's short token: the token without glrt-, its first 9 characters
+        assertThat(gitlab.traceText(jobs.get(0).id())).contains("\nshort token: " + TOKEN.substring(5, 14) + ".\n");
         assertThat(maxRunning.get()).as("never more than 4 at a time").isLessThanOrEqualTo(4).isGreaterThan(1);
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (leftovers() > 0 && System.nanoTime() < deadline) {

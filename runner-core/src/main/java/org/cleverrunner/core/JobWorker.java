@@ -175,7 +175,9 @@ final class JobWorker {
         } catch (JobPlans.InvalidJobException e) {
             return refuse(e);
         }
-        JobPlan plan = withServerCa(planned.plan());
+        // CI_RUNNER_SHORT_TOKEN as gitlab-runner computes it; the plan's runner id is the host key, not token-derived
+        JobPlan plan = withServerCa(planned.plan())
+                .withVariable(JobPlan.Variable.of("CI_RUNNER_SHORT_TOKEN", runner.shortToken()));
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
         secrets.add(job.token());

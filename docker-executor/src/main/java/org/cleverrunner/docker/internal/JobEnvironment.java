@@ -42,7 +42,8 @@ final class JobEnvironment {
         env.put("CI_BUILDS_DIR", BuildPaths.BUILDS_DIR);
         env.put("CI_PROJECT_DIR", paths.projectDir());
         env.put("CI_DISPOSABLE_ENVIRONMENT", "true");
-        env.put("CI_RUNNER_SHORT_TOKEN", plan.runnerId());
+        // the engine passes gitlab-runner's short token as a variable; without one (exec, embedders) the runner id
+        env.putIfAbsent("CI_RUNNER_SHORT_TOKEN", plan.runnerId());
         env.put("CI_RUNNER_VERSION", runnerVersion);
         env.put("CI_RUNNER_EXECUTABLE_ARCH", "linux/" + System.getProperty("os.arch"));
         env.put("CI_JOB_TIMEOUT", Long.toString(plan.timeout().toSeconds()));
