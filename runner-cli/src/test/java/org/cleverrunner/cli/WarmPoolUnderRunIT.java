@@ -159,10 +159,18 @@ class WarmPoolUnderRunIT {
         assertThat(projectOfHost.get(reused.group(1))).as("the VM " + reused.group(1) + " served project a")
                 .isEqualTo("a");
 
+        // a pool VM's job is told the time it used; the VM's whole life is billed once, when the pool deletes it
+        assertThat(again.traceText()).containsPattern("Host " + reused.group(1) + ": flavor M, used [0-9]+ s by this"
+                + " job \\(a warm pool VM");
         process.destroy(); // SIGTERM: the runner stops, and its pool with it
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         clever.awaitNoApplications(Duration.ofSeconds(30));
-        assertThat(CliProcess.read(dir.resolve("runner.log"))).doesNotContain(TOKEN, SECRET);
+        String log = CliProcess.read(dir.resolve("runner.log"));
+        assertThat(log).doesNotContain(TOKEN, SECRET);
+        Matcher ends = Pattern.compile("the M VM " + Pattern.quote(reused.group(1)) + " ends: up [0-9]+ s, billed"
+                + " [0-9]+ s, ([0-9]+) job\\(s\\) used it [0-9]+ s, idle [0-9]+ s").matcher(log);
+        assertThat(ends.find()).as(log).isTrue();
+        assertThat(Integer.parseInt(ends.group(1))).as("project a's jobs on it").isGreaterThanOrEqualTo(2);
     }
 
     @Test

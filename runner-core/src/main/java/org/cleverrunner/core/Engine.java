@@ -305,10 +305,17 @@ public final class Engine implements AutoCloseable {
         }
         String id = runner.provisioner() == null || runner.provisioner().isBlank() ? LocalDockerProvisionerFactory.ID
                 : runner.provisioner();
-        return provisioners.computeIfAbsent(runner.name(), name -> GatedProvisioner.wrap(
-                org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(), classLoader,
-                        hostKey(runner)),
-                runner.admission()));
+        return provisioners.computeIfAbsent(runner.name(), name -> {
+            Provisioner created = org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(),
+                    classLoader, hostKey(runner));
+            if (created instanceof org.cleverrunner.core.hosts.HostLifecycle lifecycle) {
+                lifecycle.poolBilling((flavor, billed, idle) -> {
+                    listener.billed(runner.name(), id, flavor, billed);
+                    listener.poolIdle(runner.name(), id, flavor, idle);
+                });
+            }
+            return GatedProvisioner.wrap(created, runner.admission());
+        });
     }
 
     CoordinatorClient client(RunnerSettings runner) {

@@ -24,8 +24,15 @@ public interface EngineListener {
     default void jobFinished(String runner, long jobId, JobOutcome outcome, Duration duration) {
     }
 
-    /** A host was billed: its flavor and its uptime rounded up to 10 s. */
+    /**
+     * A host was billed: its flavor and its uptime rounded up to 10 s. A job's own host is billed when the job
+     * releases it; a warm pool's VM once, when the pool deletes it (its whole life, jobs and idle time).
+     */
     default void billed(String runner, String provisioner, String flavor, long billedSeconds) {
+    }
+
+    /** Of a deleted warm pool VM's billed time, the seconds no job ran on it. */
+    default void poolIdle(String runner, String provisioner, String flavor, long idleSeconds) {
     }
 
     /** A coordinator call failed (transport error or an unexpected answer). */

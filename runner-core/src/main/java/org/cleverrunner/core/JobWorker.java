@@ -382,6 +382,12 @@ final class JobWorker {
                 return;
             }
             long uptime = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(releasedAt - acquiredAt + 999_999_999L));
+            if (host.attributes().containsKey(org.cleverrunner.core.hosts.HostLifecycle.ORIGIN)) {
+                // a pool VM is billed from its creation to its deletion, jobs and idle time: the pool reports it
+                trace.line("Host " + host.id() + ": flavor " + host.flavor() + ", used " + uptime + " s by this job"
+                        + " (a warm pool VM: billed from its creation to its deletion, in the runner's log then)");
+                return;
+            }
             long billed = (uptime + 9) / 10 * 10;
             var flavored = Admission.unwrap(engine.provisionerFor(runner));
             var flavor = flavored == null ? null : flavored.flavors().get(host.flavor());

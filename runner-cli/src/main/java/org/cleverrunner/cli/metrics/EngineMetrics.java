@@ -39,6 +39,7 @@ public final class EngineMetrics implements EngineListener {
     public static final String HOSTS = "clever.runner.hosts";
     public static final String COORDINATOR_ERRORS = "clever.runner.coordinator.errors";
     public static final String BILLED_SECONDS = "clever.runner.billed.instance.seconds";
+    public static final String POOL_IDLE_SECONDS = "clever.runner.pool.idle.instance.seconds";
     public static final String COORDINATOR_UP = "clever.runner.coordinator.up";
     public static final String COORDINATOR_OUTAGES = "clever.runner.coordinator.outages";
     public static final String COORDINATOR_DOWNTIME = "clever.runner.coordinator.downtime";
@@ -115,11 +116,21 @@ public final class EngineMetrics implements EngineListener {
     @Override
     public void billed(String runner, String provisioner, String flavor, long billedSeconds) {
         Counter.builder(BILLED_SECONDS)
-                .description("Instance-seconds billed for job hosts, rounded up to 10 s per host")
+                .description("Instance-seconds billed for job hosts and warm pool VMs, rounded up to 10 s per host")
                 .tag("provisioner", value(provisioner))
                 .tag("flavor", value(flavor))
                 .register(registry)
                 .increment(Math.max(0, billedSeconds));
+    }
+
+    @Override
+    public void poolIdle(String runner, String provisioner, String flavor, long idleSeconds) {
+        Counter.builder(POOL_IDLE_SECONDS)
+                .description("Of the billed instance-seconds of deleted warm pool VMs, those no job ran on them")
+                .tag("provisioner", value(provisioner))
+                .tag("flavor", value(flavor))
+                .register(registry)
+                .increment(Math.max(0, idleSeconds));
     }
 
     @Override

@@ -110,9 +110,11 @@ class EngineMetricsTest {
         metrics.billed("r1", "clever-cloud", "XL", 90);
         metrics.billed("r1", "clever-cloud", "XL", 20);
         metrics.billed("r1", "clever-cloud", "S", 10);
+        metrics.poolIdle("r1", "clever-cloud", "XL", 70);
 
         org.assertj.core.api.Assertions.assertThat(registry.scrape())
                 .contains("clever_runner_billed_instance_seconds_total{flavor=\"XL\",provisioner=\"clever-cloud\"} 110.0")
-                .contains("clever_runner_billed_instance_seconds_total{flavor=\"S\",provisioner=\"clever-cloud\"} 10.0");
+                .contains("clever_runner_billed_instance_seconds_total{flavor=\"S\",provisioner=\"clever-cloud\"} 10.0")
+                .contains("clever_runner_pool_idle_instance_seconds_total{flavor=\"XL\",provisioner=\"clever-cloud\"} 70.0");
     }
 }

@@ -54,6 +54,7 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     private final SecureRandom random = new SecureRandom();
     private final WarmPool pool;
     private volatile LaunchGate gate = LaunchGate.OPEN;
+    private volatile PoolBilling poolBilling = PoolBilling.NONE;
 
     /**
      * How the lifecycle drives its backend.
@@ -265,6 +266,15 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
      */
     public void gate(LaunchGate launches) {
         this.gate = Objects.requireNonNull(launches, "launches");
+    }
+
+    /** Where the warm pool reports each of its VMs' billed and idle time when it deletes one (the engine's metrics). */
+    public void poolBilling(PoolBilling billing) {
+        this.poolBilling = Objects.requireNonNull(billing, "billing");
+    }
+
+    void billed(String flavor, long billedSeconds, long idleSeconds) {
+        poolBilling.vmEnded(flavor, billedSeconds, idleSeconds);
     }
 
     private Host launch(String name, String flavor, Map<String, String> labels) throws InterruptedException {

@@ -43,8 +43,8 @@ final class WarmPool implements AutoCloseable {
     private final Map<Long, Host> ready = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Host>> booting = new ConcurrentHashMap<>();
     private final Map<String, PoolPlanner.Host> byHostId = new ConcurrentHashMap<>();
-    /** The job each host last ran: its check looks for what that job may have left. */
-    private final Map<Long, String> lastJob = new ConcurrentHashMap<>();
+    /** Each host's jobs: the last one (its check looks for what that job left) and the time they took. */
+    private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final SecureRandom random = new SecureRandom();
@@ -118,7 +118,7 @@ final class WarmPool implements AutoCloseable {
                     String problem = host == null ? "gone" : lifecycle.check(host, null);
                     if (problem == null) {
                         LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
-                        lastJob.put(slot.id(), Long.toString(request.jobId()));
+                        began(slot, request);
                         return marked(host, "a warm VM, use " + slot.uses());
                     }
                     LOG.warn("the warm VM {} failed its check ({}): deleted, never reused", slot.id(), problem);
@@ -129,7 +129,7 @@ final class WarmPool implements AutoCloseable {
                     try {
                         Host host = future == null ? ready.get(slot.id()) : future.get();
                         if (host != null) {
-                            lastJob.put(slot.id(), Long.toString(request.jobId()));
+                            began(slot, request);
                             return marked(host, "a spare VM of the pool");
                         }
                     } catch (InterruptedException e) {
@@ -149,7 +149,7 @@ final class WarmPool implements AutoCloseable {
                         synchronized (planner) {
                             planner.ready(slot, clock.instant());
                         }
-                        lastJob.put(slot.id(), Long.toString(request.jobId()));
+                        began(slot, request);
                         return marked(host, "a new VM of the pool");
                     } catch (InterruptedException | RuntimeException e) {
                         synchronized (planner) {
@@ -169,13 +169,15 @@ final class WarmPool implements AutoCloseable {
         if (slot == null) {
             return false;
         }
+        Usage used = usage.computeIfAbsent(slot.id(), id -> new Usage());
+        used.ended(clock.instant());
         boolean healthy;
         try {
-            String problem = closed ? "the runner is stopping" : lifecycle.check(host, lastJob.get(slot.id()));
+            String problem = closed ? "the runner is stopping" : lifecycle.check(host, used.lastJob);
             healthy = problem == null;
             if (!healthy && !closed) {
-                LOG.warn("the warm VM {} failed its check after job {} ({}): deleted", host.id(),
-                        lastJob.get(slot.id()), problem);
+                LOG.warn("the warm VM {} failed its check after job {} ({}): deleted", host.id(), used.lastJob,
+                        problem);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -274,11 +276,64 @@ final class WarmPool implements AutoCloseable {
         byHostId.put(host.id(), slot);
     }
 
+    private void began(PoolPlanner.Host slot, HostRequest request) {
+        usage.computeIfAbsent(slot.id(), id -> new Usage()).began(Long.toString(request.jobId()), clock.instant());
+    }
+
+    /**
+     * The end of a pool VM's life, whatever ends it: what Clever Cloud bills for it (creation to deletion, rounded
+     * up to 10 s), how much of it jobs used, and the idle rest, in the log and to the lifecycle's billing listener.
+     * A job's own log tells only the time it used the VM.
+     */
+    private void ended(PoolPlanner.Host slot, Host host) {
+        Usage used = usage.remove(slot.id());
+        Instant now = clock.instant();
+        long up = Math.max(1, (Duration.between(slot.createdAt(), now).toMillis() + 999) / 1000);
+        long billed = (up + 9) / 10 * 10;
+        long busy = used == null ? 0 : Math.min(billed, (used.busy(now).toMillis() + 999) / 1000);
+        long idle = billed - busy;
+        org.cleverrunner.spi.Flavor flavor = lifecycle.flavors().get(slot.flavor());
+        String cost = flavor == null || flavor.pricePerHour() <= 0 ? "" : String.format(java.util.Locale.ROOT,
+                ", estimated cost %.4f %s (idle %.4f)", billed / 3600.0 * flavor.pricePerHour(),
+                lifecycle.currency(), idle / 3600.0 * flavor.pricePerHour());
+        LOG.info("warm pool of {}: the {} VM {} ends: up {} s, billed {} s, {} job(s) used it {} s, idle {} s"
+                + " ({} %){}", runnerId, slot.flavor(), host.id(), up, billed, used == null ? 0 : used.jobs, busy,
+                idle, billed == 0 ? 0 : idle * 100 / billed, cost);
+        lifecycle.billed(slot.flavor(), billed, idle);
+    }
+
+    /** The jobs a pool host ran, under the pool's maps (one job at a time runs on a host). */
+    private static final class Usage {
+        volatile String lastJob;
+        int jobs;
+        Instant busySince;
+        Duration busy = Duration.ZERO;
+
+        synchronized void began(String job, Instant now) {
+            lastJob = job;
+            jobs++;
+            busySince = now;
+        }
+
+        synchronized void ended(Instant now) {
+            if (busySince != null) {
+                busy = busy.plus(Duration.between(busySince, now));
+                busySince = null;
+            }
+        }
+
+        synchronized Duration busy(Instant now) {
+            return busySince == null ? busy : busy.plus(Duration.between(busySince, now));
+        }
+    }
+
     private void unregister(PoolPlanner.Host slot) {
-        lastJob.remove(slot.id());
         Host host = ready.remove(slot.id());
         if (host != null) {
+            ended(slot, host);
             byHostId.remove(host.id());
+        } else {
+            usage.remove(slot.id());
         }
     }
 

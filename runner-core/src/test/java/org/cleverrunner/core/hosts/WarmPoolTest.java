@@ -31,6 +31,10 @@ class WarmPoolTest {
     HostLifecycle lifecycle;
 
     HostLifecycle pool(int idle, Duration idleTime, int maxUses, int maxInstances) {
+        return pool(idle, idleTime, maxUses, maxInstances, java.time.Clock.systemUTC());
+    }
+
+    HostLifecycle pool(int idle, Duration idleTime, int maxUses, int maxInstances, java.time.Clock clock) {
         backend.bootPolls = 3;
         PoolPolicy policy = new PoolPolicy("test", maxInstances, maxUses, PoolPolicy.Scope.PROJECT, List.of(
                 new PoolPolicy.Rule(List.of(), ZoneId.of("UTC"), Map.of("M", idle), idleTime, 0, 0)));
@@ -39,7 +43,8 @@ class WarmPoolTest {
                 .withPoolTick(Duration.ofMillis(100))
                 .withProbe((endpoint, token) -> unhealthy.contains(endpoint) ? "HTTP 502" : null)
                 .withReuseProbe((endpoint, token, previousJob) -> unhealthy.contains(endpoint)
-                        ? "1 container of job " + previousJob + " left" : null), policy, "abc123");
+                        ? "1 container of job " + previousJob + " left" : null)
+                .withTime(clock, org.cleverrunner.http.Sleeper.SYSTEM), policy, "abc123");
         return lifecycle;
     }
 
@@ -129,6 +134,55 @@ class WarmPoolTest {
         assertThat(b2.id()).isEqualTo(b.id());
         lifecycle.release(b2);
         assertThat(backend.vms).as("max_uses 2 reached").doesNotContainKey(b.id());
+    }
+
+    @Test
+    void aPoolVmIsBilledOnceWhenDeletedForItsWholeLifeAndItsIdlePartIsTold() throws Exception {
+        MovableClock clock = new MovableClock();
+        pool(0, Duration.ofMinutes(5), 0, 8, clock);
+        List<long[]> billed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        lifecycle.poolBilling((flavor, seconds, idle) -> billed.add(new long[] {seconds, idle}));
+
+        Host host = lifecycle.acquire(job(1, "g/a")); // created for the job at t = 0
+        clock.advance(Duration.ofSeconds(25));
+        lifecycle.release(host); // 25 s of work
+        clock.advance(Duration.ofSeconds(60));
+        Host again = lifecycle.acquire(job(2, "g/a")); // 60 s idle, then reused
+        assertThat(again.id()).isEqualTo(host.id());
+        clock.advance(Duration.ofSeconds(10));
+        lifecycle.release(again); // 10 s of work
+        assertThat(billed).as("nothing billed while the pool keeps it").isEmpty();
+
+        clock.advance(Duration.ofSeconds(301)); // past the idle time: the next tick deletes it
+        await().atMost(Duration.ofSeconds(5)).until(() -> !backend.vms.containsKey(host.id()));
+        // up 396 s, billed 400 s (10 s granularity); jobs used it 35 s, so 365 s were idle
+        assertThat(billed).hasSize(1);
+        assertThat(billed.get(0)).containsExactly(400, 365);
+    }
+
+    /** A clock the test moves; the pool's ticks still come on real time, and read it. */
+    static final class MovableClock extends java.time.Clock {
+        private final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-12-02T10:00:00Z"));
+
+        void advance(Duration by) {
+            now.updateAndGet(instant -> instant.plus(by));
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public java.time.Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     // racy by nature (threads, ticks): repeated so that CI sees a rare ordering
