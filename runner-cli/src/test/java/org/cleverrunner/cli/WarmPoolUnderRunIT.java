@@ -15,11 +15,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cleverrunner.clevercloud.CleverCloudAuthentication;
 import org.cleverrunner.testkit.FakeCoordinator;
+import org.cleverrunner.testkit.GitHttpServer;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
+import org.cleverrunner.testkit.Programs;
 import org.cleverrunner.testkit.RunnerHandle;
+import org.cleverrunner.testkit.TwoCommitProject;
 import org.cleverrunner.testkit.clevercloud.CleverCloudSimulator;
 import org.cleverrunner.testkit.clevercloud.SimulatedApplication;
 import org.junit.jupiter.api.AfterEach;
@@ -171,6 +174,58 @@ class WarmPoolUnderRunIT {
                 + " [0-9]+ s, ([0-9]+) job\\(s\\) used it [0-9]+ s, idle [0-9]+ s").matcher(log);
         assertThat(ends.find()).as(log).isTrue();
         assertThat(Integer.parseInt(ends.group(1))).as("project a's jobs on it").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void theNextJobOfAProjectOnItsReusedVmFetchesOnlyTheNewCommit() throws Exception {
+        Path served = Files.createDirectories(dir.resolve("served"));
+        TwoCommitProject project = TwoCommitProject.create(served, "octobus/fetched");
+        try (GitHttpServer repositories = GitHttpServer.git(served, token -> token.startsWith("glcbt-"))) {
+            // a private TMPDIR: the runner host's working copies are this test's alone
+            Path tmp = Files.createDirectories(dir.resolve("tmp"));
+            process = CliProcess.start(dir.resolve("runner.log"), List.of("-Djava.io.tmpdir=" + tmp), "run",
+                    "--config", config().toString());
+            awaitRunningApplications(2);
+            Thread.sleep(1000); // the spares' first ping
+
+            long before = repositories.bytesServed();
+            JobView first = fetchJob(repositories, "first", project.main().sha());
+            long cloned = repositories.bytesServed() - before;
+
+            // one new commit on main: a changed MARKER
+            Path work = Files.createTempDirectory(dir, "push-");
+            Programs.git(work, "clone", "-q", "-b", "main", project.bare().toString(), ".");
+            Files.writeString(work.resolve("MARKER"), "three\n");
+            Programs.git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-am",
+                    "MARKER=three");
+            Programs.git(work, "push", "-q", "origin", "main");
+            String next = Programs.git(work, "rev-parse", "HEAD");
+
+            before = repositories.bytesServed();
+            JobView second = fetchJob(repositories, "second", next);
+            long fetched = repositories.bytesServed() - before;
+
+            Matcher firstHost = HOST_LINE.matcher(first.traceText());
+            Matcher secondHost = HOST_LINE.matcher(second.traceText());
+            assertThat(firstHost.find() && secondHost.find()).isTrue();
+            assertThat(secondHost.group(1)).as("the project's VM, reused").isEqualTo(firstHost.group(1));
+            assertThat(secondHost.group(3)).startsWith("a warm VM, use 2");
+            assertThat(second.traceText()).contains("SEEN MARKER=three FILES=500 HEAD=" + next);
+            System.out.printf("WarmPoolUnderRunIT: sources served for the first job (clone) %,d bytes, for the next"
+                    + " job on the reused VM (one new commit) %,d bytes%n", cloned, fetched);
+            assertThat(fetched).as("bytes of the second fetch against the clone's " + cloned)
+                    .isLessThan(cloned / 10);
+        }
+    }
+
+    private JobView fetchJob(GitHttpServer repositories, String name, String sha) {
+        JobView view = gitlab.awaitJob(gitlab.enqueue(Jobs.job(name).project(21, "octobus/fetched").image(IMAGE)
+                .repoUrl(repositories.url("octobus/fetched")).sha(sha).ref("main")
+                .refspecs("+refs/heads/main:refs/remotes/origin/main").depth(20)
+                .script("echo \"SEEN MARKER=$(cat MARKER) FILES=$(find . -path ./.git -prune -o -type f -print"
+                        + " | wc -l) HEAD=$(cat .git/HEAD)\"")).id(), Duration.ofSeconds(120));
+        assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
+        return view;
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile long delayMillis;
+    private final java.util.concurrent.atomic.AtomicLong bytesServed = new java.util.concurrent.atomic.AtomicLong();
 
     /** Bare repositories under {@code projectRoot}, at {@code /<path>.git}, behind this one job token. */
     public static GitHttpServer git(Path projectRoot, String token) throws IOException {
@@ -117,6 +118,11 @@ public final class GitHttpServer implements AutoCloseable {
     /** {@code http://127.0.0.1:port/<path>.git}, the URL of a bare repository under the root, without credentials. */
     public String url(String path) {
         return base() + "/" + path + ".git";
+    }
+
+    /** The bytes of every response body sent so far (ref advertisements and packs), to measure what a fetch costs. */
+    public long bytesServed() {
+        return bytesServed.get();
     }
 
     /** Makes every request wait this long first (to stop a fetch mid-way). */
@@ -206,7 +212,7 @@ public final class GitHttpServer implements AutoCloseable {
             }
             exchange.sendResponseHeaders(status, 0);
             try (OutputStream response = exchange.getResponseBody()) {
-                out.transferTo(response);
+                bytesServed.addAndGet(out.transferTo(response));
             }
         } finally {
             process.waitFor();
