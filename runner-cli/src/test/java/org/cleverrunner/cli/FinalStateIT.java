@@ -2,55 +2,38 @@ package org.cleverrunner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.cleverrunner.testkit.Endpoint;
-import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.RecordedRequest;
 import org.cleverrunner.testkit.Jobs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The final state reaches GitLab as the job had it, through the CLI's {@code run} as a process: a canceled job whose
  * final update GitLab answers 202 with {@code Job-Status: canceling} (trace still archiving) ends canceled, and a
  * success produced while GitLab does not answer is delivered once it answers again.
  */
-class FinalStateIT {
+class FinalStateIT extends LocalRunFixture {
 
-    static final String IMAGE = "clever-runner/busybox:latest";
     static final String TOKEN = "glrt-final" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
 
-    @TempDir
-    Path dir;
-    FakeCoordinator gitlab;
-    Process process;
-
-    @BeforeEach
-    void start() throws IOException {
-        gitlab = FakeCoordinator.builder().firstJobId(742_000).longPollTimeout(Duration.ofSeconds(5))
-                .traceUpdateInterval(Duration.ofSeconds(1)).start();
-        gitlab.addRunner(TOKEN, Set.of(), true);
-        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, "final", gitlab.url(), TOKEN,
-                CliProcess.journal(dir.resolve("journal.json")), "");
-        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+    @Override
+    String name() {
+        return "final";
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        gitlab.close();
+    @Override
+    String token() {
+        return TOKEN;
+    }
+
+    @Override
+    long firstJobId() {
+        return 742_000;
     }
 
     @Test
@@ -90,9 +73,5 @@ class FinalStateIT {
             assertThat(System.nanoTime()).as("'%s' in the trace", text).isLessThan(until);
             Thread.sleep(100);
         }
-    }
-
-    private String runnerLog() throws IOException {
-        return CliProcess.read(dir.resolve("runner.log"));
     }
 }

@@ -2,53 +2,41 @@ package org.cleverrunner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobState;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile output through {@code run} as a process, read back from the fake GitLab's stored trace: NUL bytes and a
  * megabyte line arrive exactly, invalid UTF-8 becomes U+FFFD as GitLab Runner writes it, and {@code output_limit} cuts
  * the trace with GitLab Runner's notice while the job goes on to its real end.
  */
-class LogUnderRunIT {
+class LogUnderRunIT extends LocalRunFixture {
 
-    static final String IMAGE = "clever-runner/busybox:latest";
     static final String TOKEN = "glrt-logrun" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
 
-    @TempDir
-    Path dir;
-    FakeCoordinator gitlab;
-    Process process;
-
-    @BeforeEach
-    void start() throws IOException {
-        gitlab = FakeCoordinator.builder().firstJobId(749_000).longPollTimeout(Duration.ofSeconds(5)).start();
-        gitlab.addRunner(TOKEN, Set.of(), true);
-        // output_limit is in KiB, as GitLab Runner reads it
-        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, "logrun", gitlab.url(), TOKEN,
-                CliProcess.journal(dir.resolve("journal.json")), "output_limit = 2048\n");
-        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+    @Override
+    String name() {
+        return "logrun";
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        gitlab.close();
+    @Override
+    String token() {
+        return TOKEN;
+    }
+
+    @Override
+    long firstJobId() {
+        return 749_000;
+    }
+
+    @Override
+    String runnerExtra() {
+        return "output_limit = 2048\n"; // output_limit is in KiB, as GitLab Runner reads it
     }
 
     @Test
@@ -106,9 +94,5 @@ class LogUnderRunIT {
             return i;
         }
         return -1;
-    }
-
-    private String runnerLog() throws IOException {
-        return CliProcess.read(dir.resolve("runner.log"));
     }
 }

@@ -115,22 +115,22 @@ public final class EngineMetrics implements EngineListener {
 
     @Override
     public void billed(String runner, String provisioner, String flavor, long billedSeconds) {
-        Counter.builder(BILLED_SECONDS)
-                .description("Instance-seconds billed for job hosts and warm pool VMs, rounded up to 10 s per host")
-                .tag("provisioner", value(provisioner))
-                .tag("flavor", value(flavor))
-                .register(registry)
-                .increment(Math.max(0, billedSeconds));
+        instanceSeconds(BILLED_SECONDS, "Instance-seconds billed for job hosts and warm pool VMs, rounded up to 10 s"
+                + " per host", provisioner, flavor, billedSeconds);
     }
 
     @Override
     public void poolIdle(String runner, String provisioner, String flavor, long idleSeconds) {
-        Counter.builder(POOL_IDLE_SECONDS)
-                .description("Of the billed instance-seconds of deleted warm pool VMs, those no job ran on them")
+        instanceSeconds(POOL_IDLE_SECONDS, "Of the billed instance-seconds of deleted warm pool VMs, those no job"
+                + " ran on them", provisioner, flavor, idleSeconds);
+    }
+
+    private void instanceSeconds(String name, String description, String provisioner, String flavor, long seconds) {
+        Counter.builder(name).description(description)
                 .tag("provisioner", value(provisioner))
                 .tag("flavor", value(flavor))
                 .register(registry)
-                .increment(Math.max(0, idleSeconds));
+                .increment(Math.max(0, seconds));
     }
 
     @Override

@@ -1,0 +1,61 @@
+package org.cleverrunner.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.cleverrunner.testkit.FakeCoordinator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The set-up of the ITs that need only {@code run} as a process on the local engine against a fake GitLab: one of
+ * each per test, in the test's directory, the runner's log in {@code runner.log}.
+ */
+abstract class LocalRunFixture {
+
+    static final String IMAGE = "clever-runner/busybox:latest";
+
+    @TempDir
+    Path dir;
+    FakeCoordinator gitlab;
+    Process process;
+
+    /** The runner's name in config.toml. */
+    abstract String name();
+
+    /** A token of this class's own, so that runs of several classes keep their names apart. */
+    abstract String token();
+
+    /** The fake's first job id, apart from other classes' on a shared engine. */
+    abstract long firstJobId();
+
+    /** Lines added to the runner's entry. */
+    String runnerExtra() {
+        return "";
+    }
+
+    @BeforeEach
+    void startRun() throws IOException {
+        gitlab = FakeCoordinator.builder().firstJobId(firstJobId()).longPollTimeout(Duration.ofSeconds(5))
+                .traceUpdateInterval(Duration.ofSeconds(1)).start();
+        gitlab.addRunner(token(), Set.of(), true);
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name(), gitlab.url(), token(),
+                CliProcess.journal(dir.resolve("journal.json")), runnerExtra());
+        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+    }
+
+    @AfterEach
+    void stopRun() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        gitlab.close();
+    }
+
+    String runnerLog() throws IOException {
+        return CliProcess.read(dir.resolve("runner.log"));
+    }
+}
