@@ -118,7 +118,8 @@ class CleverCloudJobIT {
         clever.awaitNoApplications(Duration.ofSeconds(20));
         List<SimulatedApplication> created = clever.createdApplications();
         assertThat(created).singleElement().satisfies(app -> {
-            assertThat(app.name()).isEqualTo("clever-runner-clevercl-" + handle.id());
+            // <name_prefix>-<host key>-<job>: the key comes from the system id, journal and runner name, not the token
+            assertThat(app.name()).matches("clever-runner-[0-9a-f]{8}-" + handle.id());
             assertThat(app.flavor()).isEqualToIgnoringCase("heptapod-runner-XL");
             assertThat(app.lifetime()).isEqualTo("TASK");
             assertThat(app.creationBody().get("instanceType").asText()).isEqualTo("docker");

@@ -71,11 +71,16 @@ class WarmPoolUnderRunIT {
     }
 
     Path config() throws Exception {
-        return config(dir, runner.token());
+        return config(dir, runner.token(), 2);
     }
 
     /** A config in {@code base} (its journal beside it) for the runner token {@code token}. */
     Path config(Path base, String token) throws Exception {
+        return config(base, token, 2);
+    }
+
+    /** The same with {@code idle} idle VMs of the default flavor kept at all times. */
+    Path config(Path base, String token, int idle) throws Exception {
         Files.createDirectories(base);
         Path jar = Files.writeString(dir.resolve("docker-gateway.jar"), "stands for the gateway jar");
         Path config = base.resolve("config.toml");
@@ -85,7 +90,7 @@ class WarmPoolUnderRunIT {
                 + "executor = \"docker\"\nprovisioner = \"clever-cloud\"\n"
                 + "[runners.docker]\nimage = \"" + IMAGE + "\"\n"
                 + "[runners.autoscaler]\nmax_instances = 6\nmax_use_count = 10\nreuse_scope = \"project\"\n"
-                + "[[runners.autoscaler.policy]]\nidle_count = 2\nidle_time = \"1m\"\nperiods = [\"* * * * *\"]\n"
+                + "[[runners.autoscaler.policy]]\nidle_count = " + idle + "\nidle_time = \"1m\"\nperiods = [\"* * * * *\"]\n"
                 + "[runners.provisioners.clever-cloud]\n"
                 + "organisation = \"" + clever.organisationId() + "\"\n"
                 + "api-url = \"" + clever.url() + "\"\n"
@@ -286,17 +291,19 @@ class WarmPoolUnderRunIT {
     }
 
     @Test
-    void killDashNineWithAPoolThenRestartDeletesTheOldPoolsVms() throws Exception {
-        Path config = config();
+    void killDashNineWithAPoolOfFourThenRestartDeletesTheOldPoolsVmsAtOnce() throws Exception {
+        Path config = config(dir, runner.token(), 4);
         process = startRunner(config);
-        awaitRunningApplications(2);
+        awaitRunningApplications(4);
         List<String> before = clever.applications().stream().map(SimulatedApplication::id).toList();
-        assertThat(before).hasSize(2);
+        assertThat(before).hasSize(4);
 
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        long restarted = System.nanoTime();
         process = startRunner(config);
 
-        // the restarted runner reaps at start what no job holds: the dead pool's VMs; its own pool comes up anew
+        // the restarted runner reaps at start (its first reaper cycle) what no job holds: the dead pool's VMs; its
+        // own pool comes up anew
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && clever.applications().stream().anyMatch(app -> before.contains(
                 app.id()))) {
@@ -304,8 +311,10 @@ class WarmPoolUnderRunIT {
         }
         assertThat(clever.applications()).as(CliProcess.read(dir.resolve("runner.log")))
                 .noneMatch(app -> before.contains(app.id()));
-        awaitRunningApplications(2);
-        assertThat(clever.applications()).hasSize(2);
+        System.out.printf("WarmPoolUnderRunIT: the 4 VMs of the killed run's pool were deleted %.1f s after the"
+                + " restart%n", (System.nanoTime() - restarted) / 1e9);
+        awaitRunningApplications(4);
+        assertThat(clever.applications()).hasSize(4);
         process.destroy();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         clever.awaitNoApplications(Duration.ofSeconds(30));
