@@ -211,7 +211,7 @@ public final class DockerExecutor implements Executor {
             return this;
         }
 
-        /** How long to wait for services' ports before warning (default 30 s). */
+        /** How long to wait for services' ports before warning (default 30 s; zero: no wait). */
         public Builder serviceWaitTimeout(Duration timeout) {
             this.serviceWaitTimeout = Objects.requireNonNull(timeout, "serviceWaitTimeout");
             return this;

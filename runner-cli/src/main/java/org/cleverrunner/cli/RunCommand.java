@@ -62,6 +62,7 @@ public final class RunCommand implements Callable<Integer> {
             return 1;
         }
         Logging.configure(loaded.logLevel(), loaded.logFormat());
+        loaded.warnings().forEach(warning -> LOG.warn("config {}: {}", path, warning));
         if (!skipReachability) {
             List<String> unreachable = ConfigValidator.checkReachable(loaded.engine(), Duration.ofSeconds(5));
             if (!unreachable.isEmpty()) {

@@ -97,6 +97,9 @@ final class JobServices {
 
     /** Waits (bounded) for a service's TCP ports from a container of the job's image; warns instead of failing. */
     private void await(Started service) throws InterruptedException {
+        if (waitTimeout.isZero()) {
+            return; // GitLab Runner's wait_for_services_timeout = -1: no wait
+        }
         StringBuilder portList = new StringBuilder();
         for (ExposedPort port : service.ports()) {
             portList.append(portList.length() == 0 ? "" : " ").append(port.getPort());

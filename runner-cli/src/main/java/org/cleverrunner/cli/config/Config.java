@@ -61,6 +61,7 @@ public final class Config {
     private final String logLevel;
     private final String logFormat;
     private final String metricsListen;
+    private final java.util.List<String> warnings;
 
     private Config(Path source, ObjectNode tree, ConfigValidator.Validated validated) {
         this.source = source;
@@ -69,6 +70,7 @@ public final class Config {
         this.logLevel = validated.logLevel();
         this.logFormat = validated.logFormat();
         this.metricsListen = validated.metricsListen();
+        this.warnings = validated.warnings();
     }
 
     /**
@@ -162,7 +164,7 @@ public final class Config {
         return TomlWriter.write(tree);
     }
 
-    private static ObjectNode readTree(String toml, Path source) {
+    static ObjectNode readTree(String toml, Path source) {
         JsonNode tree;
         try {
             tree = TOML.readTree(toml);
@@ -212,6 +214,14 @@ public final class Config {
     /** {@code [metrics] listen}, host:port, when metrics are wanted. */
     public Optional<String> metricsListen() {
         return Optional.ofNullable(metricsListen);
+    }
+
+    /**
+     * GitLab Runner keys accepted with no effect here, each with its path and why (e.g.
+     * {@code runners[0].docker.helper_image: ignored: there is no helper image…}); {@code run} logs them at start.
+     */
+    public java.util.List<String> warnings() {
+        return warnings;
     }
 
     /** A copy of the TOML tree as read, to edit and {@link #write}. */

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import org.cleverrunner.coordinator.TlsOptions;
 import org.cleverrunner.core.EngineSettings;
+import org.cleverrunner.core.JobSetup;
 import org.cleverrunner.core.AdmissionSettings;
 import org.cleverrunner.core.CacheSettings;
 import org.cleverrunner.core.RunnerSettings;
@@ -36,13 +37,14 @@ import org.cleverrunner.spi.Secret;
 public final class ConfigValidator {
 
     static final Set<String> TOP_KEYS = Set.of("concurrent", "check_interval", "shutdown_timeout", "log_level",
-            "log_format", "journal", "metrics", "runners");
+            "log_format", "journal", "metrics", "runners", "listen_address");
     static final Set<String> METRICS_KEYS = Set.of("listen");
     // id, token_obtained_at and token_expires_at are bookkeeping gitlab-runner writes; accepted so its files load.
     static final Set<String> RUNNER_KEYS = Set.of("name", "url", "token", "limit", "request_concurrency", "executor",
             "provisioner", "output_limit", "tls-ca-file", "tls-cert-file", "tls-key-file", "docker", "cache",
             "provisioners", "id", "token_obtained_at", "token_expires_at", "weighted_quota", "max_provisioning",
-            "min_launch_interval", "cache_dir", "autoscaler");
+            "min_launch_interval", "cache_dir", "autoscaler", "environment", "pre_build_script", "post_build_script",
+            "clone_url", "feature_flags");
     // GitLab Runner's [runners.autoscaler] keys this runner's warm pool honours, and reuse_scope, its own
     static final Set<String> AUTOSCALER_KEYS = Set.of("max_instances", "max_use_count", "capacity_per_instance",
             "instance_acquire_timeout", "reuse_scope", "policy");
@@ -52,7 +54,7 @@ public final class ConfigValidator {
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
-            "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout");
+            "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout", "wait_for_services_timeout");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout", "pull_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -61,6 +63,18 @@ public final class ConfigValidator {
     static final String S3_CACHE = "s3";
     static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
     static final Set<String> LOG_FORMATS = Set.of("text", "json");
+    /** GitLab Runner's other spellings: logrus's levels above error stop the runner there; ours only log. */
+    static final Map<String, String> LOG_LEVEL_ALIASES = Map.of("warning", "warn", "fatal", "error", "panic", "error");
+    /** GitLab Runner's "runner" format is its coloured text. */
+    static final Map<String, String> LOG_FORMAT_ALIASES = Map.of("runner", "text");
+    /** GitLab Runner's executors this runner has not, with what to use instead. */
+    static final Map<String, String> OTHER_EXECUTORS = Map.of(
+            "docker-autoscaler", "use executor = \"docker\" with a VM provisioner (provisioner = \"clever-cloud\")"
+                    + " and [runners.autoscaler]",
+            "docker+machine", "use executor = \"docker\" with a VM provisioner (provisioner = \"clever-cloud\")"
+                    + " and [runners.autoscaler]",
+            "instance", "use executor = \"docker\" with a VM provisioner: every job runs in a container of its VM",
+            "docker-windows", "Windows containers are not supported");
 
     /** The default journal's file name, next to the config file. */
     public static final String JOURNAL_FILE = "clever-runner-journal.json";
@@ -68,6 +82,8 @@ public final class ConfigValidator {
     public static final String CACHE_DIRECTORY = "cache";
 
     private final List<String> problems = new ArrayList<>();
+    /** Keys accepted with no effect here, and why: logged when the runner starts. */
+    private final List<String> warnings = new ArrayList<>();
     private final Path source;
 
     private ConfigValidator(Path source) {
@@ -75,7 +91,18 @@ public final class ConfigValidator {
     }
 
     /** Everything read from one config file. */
-    record Validated(EngineSettings engine, String logLevel, String logFormat, String metricsListen) {
+    record Validated(EngineSettings engine, String logLevel, String logFormat, String metricsListen,
+            List<String> warnings) {
+    }
+
+    /** Every problem and warning of a config tree, without throwing: what `validate` decides from. */
+    record Report(List<String> problems, List<String> warnings) {
+    }
+
+    static Report report(ObjectNode root, Path source) {
+        ConfigValidator validator = new ConfigValidator(source);
+        validator.root(root);
+        return new Report(List.copyOf(validator.problems), List.copyOf(validator.warnings));
     }
 
     static Validated validate(ObjectNode root, Path source) {
@@ -112,12 +139,12 @@ public final class ConfigValidator {
     // ------------------------------------------------------------------ sections
 
     private Validated root(ObjectNode root) {
-        unknownKeys(root, "", TOP_KEYS);
+        unknownKeys(root, "", TOP_KEYS, GitLabRunnerKeys.Section.GLOBAL);
         int concurrent = integer(root, "", "concurrent", 1, 1);
         int checkInterval = integer(root, "", "check_interval", 0, 3);
         int shutdownTimeout = integer(root, "", "shutdown_timeout", 0, 300);
-        String logLevel = choice(root, "", "log_level", LOG_LEVELS, "info");
-        String logFormat = choice(root, "", "log_format", LOG_FORMATS, "text");
+        String logLevel = choice(root, "", "log_level", LOG_LEVELS, LOG_LEVEL_ALIASES, "info");
+        String logFormat = choice(root, "", "log_format", LOG_FORMATS, LOG_FORMAT_ALIASES, "text");
         Path directory = source == null ? Path.of("") : source.toAbsolutePath().getParent();
         Path journal = directory.resolve(JOURNAL_FILE);
         String journalText = string(root, "", "journal", false);
@@ -130,11 +157,21 @@ public final class ConfigValidator {
         String listen = null;
         ObjectNode metrics = table(root, "", "metrics");
         if (metrics != null) {
-            unknownKeys(metrics, "metrics", METRICS_KEYS);
+            unknownKeys(metrics, "metrics", METRICS_KEYS, null);
             listen = string(metrics, "metrics", "listen", false);
             if (listen != null && !validListen(listen)) {
                 problems.add("metrics.listen: must be host:port with a port from 1 to 65535, got " + quote(listen));
             }
+        }
+        // GitLab Runner's listen_address serves its metrics: the same as [metrics] listen
+        String listenAddress = string(root, "", "listen_address", false);
+        if (listenAddress != null && !validListen(listenAddress)) {
+            problems.add("listen_address: must be host:port with a port from 1 to 65535, got " + quote(listenAddress));
+        } else if (listenAddress != null && listen != null && !listen.equals(listenAddress)) {
+            problems.add("listen_address: " + quote(listenAddress) + " and metrics.listen " + quote(listen)
+                    + " both say where metrics are served; keep one");
+        } else if (listenAddress != null) {
+            listen = listenAddress;
         }
         List<RunnerSettings> runners = new ArrayList<>();
         Path caches = journal.toAbsolutePath().normalize().resolveSibling(CACHE_DIRECTORY);
@@ -165,12 +202,12 @@ public final class ConfigValidator {
         }
         EngineSettings engine = new EngineSettings(concurrent, Duration.ofSeconds(checkInterval),
                 Duration.ofSeconds(shutdownTimeout), journal, runners);
-        return new Validated(engine, logLevel, logFormat, listen);
+        return new Validated(engine, logLevel, logFormat, listen, List.copyOf(warnings));
     }
 
     private RunnerSettings runner(ObjectNode node, String path, Path defaultCaches) {
         int before = problems.size();
-        unknownKeys(node, path, RUNNER_KEYS);
+        unknownKeys(node, path, RUNNER_KEYS, GitLabRunnerKeys.Section.RUNNER);
         String name = string(node, path, "name", true);
         if (name != null && name.isBlank()) {
             problems.add(path + ".name: must not be blank");
@@ -186,6 +223,14 @@ public final class ConfigValidator {
         int limit = integer(node, path, "limit", 0, 0);
         int requestConcurrency = integer(node, path, "request_concurrency", 1, 1);
         String executor = string(node, path, "executor", false);
+        if (executor != null && !executor.strip().equals("docker")
+                && !Providers.discover(org.cleverrunner.spi.ExecutorFactory.class).containsKey(executor.strip())) {
+            String instead = OTHER_EXECUTORS.get(executor.strip());
+            problems.add(join(path, "executor") + ": " + quote(executor) + " is not an executor of this runner ("
+                    + String.join(", ", Providers.discover(org.cleverrunner.spi.ExecutorFactory.class).keySet()
+                            .stream().sorted().toList()) + "); "
+                    + (instead != null ? instead : "every job runs in a container of the host a provisioner lends"));
+        }
         String provisioner = string(node, path, "provisioner", false);
         int outputLimitKib = integer(node, path, "output_limit", 1, 4096);
         // ours: admission by weight (a job weighs its flavor's RAM in GiB^1.25), provisioning cap, launch spacing
@@ -195,6 +240,7 @@ public final class ConfigValidator {
         if (node.has("id")) {
             integer(node, path, "id", 0, 0);
         }
+        JobSetup jobs = jobSetup(node, path);
         TlsOptions tls = tls(node, path);
         CacheSettings cache = cache(node, path, cacheDirectory(node, path, defaultCaches));
 
@@ -203,12 +249,25 @@ public final class ConfigValidator {
         ObjectNode docker = table(node, path, "docker");
         if (docker != null) {
             String dockerPath = path + ".docker";
-            unknownKeys(docker, dockerPath, DOCKER_KEYS);
+            unknownKeys(docker, dockerPath, DOCKER_KEYS, GitLabRunnerKeys.Section.DOCKER);
             image = string(docker, dockerPath, "image", false);
             for (String key : List.of("host", "sources_dir")) {
                 String value = string(docker, dockerPath, key, false);
-                if (value != null) {
+                if (value != null && !value.isBlank()) { // gitlab-runner's register writes host = ""
                     dockerValues.put(dashed(key), value);
+                }
+            }
+            // GitLab Runner's name for service_wait_timeout: seconds, -1 for no wait, 0 for the default
+            if (docker.has("wait_for_services_timeout")) {
+                JsonNode wait = docker.get("wait_for_services_timeout");
+                if (!wait.isIntegralNumber() || wait.asLong() < -1) {
+                    problems.add(join(dockerPath, "wait_for_services_timeout") + ": must be a number of seconds"
+                            + " (-1: no wait), got " + describe(wait));
+                } else if (docker.has("service_wait_timeout")) {
+                    problems.add(join(dockerPath, "wait_for_services_timeout") + ": service_wait_timeout says the"
+                            + " same; keep one");
+                } else if (wait.asLong() != 0) {
+                    dockerValues.put("service-wait-timeout", Math.max(0, wait.asLong()) + "s");
                 }
             }
             for (String key : DOCKER_SECONDS) {
@@ -279,7 +338,7 @@ public final class ConfigValidator {
                 new ProviderSettings(path + ".docker", dockerValues),
                 new ProviderSettings(path + ".provisioners." + provisionerId, provisionerValues), tls, image,
                 outputLimitKib * 1024L, new AdmissionSettings(weightedQuota, maxProvisioning,
-                        java.time.Duration.ofSeconds(minLaunchInterval)), cache);
+                        java.time.Duration.ofSeconds(minLaunchInterval)), cache, jobs);
     }
 
     /**
@@ -293,7 +352,7 @@ public final class ConfigValidator {
             return;
         }
         String where = path + ".autoscaler";
-        unknownKeys(autoscaler, where, AUTOSCALER_KEYS);
+        unknownKeys(autoscaler, where, AUTOSCALER_KEYS, GitLabRunnerKeys.Section.AUTOSCALER);
         values.put("pool.max-instances", Integer.toString(integer(autoscaler, where, "max_instances", 1, 10)));
         values.put("pool.max-uses", Integer.toString(integer(autoscaler, where, "max_use_count", 0, 0)));
         if (autoscaler.has("capacity_per_instance") && integer(autoscaler, where, "capacity_per_instance", 1, 1) != 1) {
@@ -322,7 +381,7 @@ public final class ConfigValidator {
                 continue;
             }
             ObjectNode policy = (ObjectNode) policies.get(i);
-            unknownKeys(policy, policyPath, AUTOSCALER_POLICY_KEYS);
+            unknownKeys(policy, policyPath, AUTOSCALER_POLICY_KEYS, GitLabRunnerKeys.Section.AUTOSCALER_POLICY);
             String key = "pool.policy." + i + ".";
             JsonNode idle = policy.get("idle_count");
             if (idle != null && idle.isObject()) {
@@ -353,6 +412,56 @@ public final class ConfigValidator {
         } catch (IllegalArgumentException e) {
             problems.add(where + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * GitLab Runner's {@code environment}, {@code pre_build_script}, {@code post_build_script} and {@code clone_url},
+     * and {@code [runners.feature_flags]}: flags whose value is what this runner does pass silently, the others are
+     * named in a warning (the environment's {@code FF_…} entries too).
+     */
+    private JobSetup jobSetup(ObjectNode node, String path) {
+        List<String> environment = stringList(node, path, "environment", false);
+        if (environment != null) {
+            for (String entry : environment) {
+                int equals = entry.indexOf('=');
+                if (equals <= 0 || !entry.substring(0, equals).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    problems.add(join(path, "environment") + ": " + quote(entry.length() > 40
+                            ? entry.substring(0, 40) + "…" : entry.replaceAll("=.*", "=…"))
+                            + " is not KEY=value with a variable name as KEY");
+                    environment = null;
+                    break;
+                }
+            }
+        }
+        Map<String, Boolean> flags = new LinkedHashMap<>();
+        ObjectNode table = table(node, path, "feature_flags");
+        if (table != null) {
+            table.fields().forEachRemaining(entry -> {
+                if (!entry.getValue().isBoolean()) {
+                    problems.add(join(path, "feature_flags." + entry.getKey()) + ": must be true or false, got "
+                            + describe(entry.getValue()));
+                } else {
+                    flags.put(entry.getKey(), entry.getValue().booleanValue());
+                }
+            });
+        }
+        if (environment != null) {
+            environment.stream().filter(entry -> entry.startsWith("FF_")).forEach(entry -> flags.putIfAbsent(
+                    entry.substring(0, entry.indexOf('=')), FeatureFlags.truthy(entry.substring(entry.indexOf('=') + 1))));
+        }
+        List<String> unsupported = FeatureFlags.notMatching(flags);
+        if (!unsupported.isEmpty()) {
+            warnings.add(join(path, "feature_flags") + ": ignored, this runner behaves otherwise: "
+                    + String.join(", ", unsupported));
+        }
+        String cloneUrl = string(node, path, "clone_url", false);
+        if (cloneUrl != null && !cloneUrl.isBlank() && !validUrl(cloneUrl.strip())) {
+            problems.add(join(path, "clone_url") + ": must be an http:// or https:// URL with a host, got "
+                    + quote(cloneUrl));
+            cloneUrl = null;
+        }
+        return new JobSetup(environment, string(node, path, "pre_build_script", false),
+                string(node, path, "post_build_script", false), cloneUrl == null ? null : cloneUrl.strip());
     }
 
     private TlsOptions tls(ObjectNode node, String path) {
@@ -403,7 +512,7 @@ public final class ConfigValidator {
         }
         String cachePath = path + ".cache";
         String here = "caches are kept on this host under " + directory;
-        unknownKeys(cache, cachePath, CACHE_KEYS);
+        unknownKeys(cache, cachePath, CACHE_KEYS, null);
         String type = string(cache, cachePath, "Type", false);
         String kind = type == null ? "" : type.strip().toLowerCase(Locale.ROOT);
         String shared = bool(cache, cachePath, "Shared");
@@ -510,12 +619,27 @@ public final class ConfigValidator {
 
     // ------------------------------------------------------------------ typed reads
 
-    private void unknownKeys(ObjectNode node, String path, Set<String> known) {
-        node.fieldNames().forEachRemaining(key -> {
-            if (!known.contains(key)) {
+    /**
+     * Each key neither in {@code known} nor one GitLab Runner documents for {@code section} is an unknown key (with
+     * the closest known one as a suggestion); a GitLab Runner key gets its {@link GitLabRunnerKeys} outcome: nothing,
+     * a warning, or a problem with the reason.
+     */
+    private void unknownKeys(ObjectNode node, String path, Set<String> known, GitLabRunnerKeys.Section section) {
+        node.fields().forEachRemaining(entry -> {
+            String key = entry.getKey();
+            if (known.contains(key)) {
+                return;
+            }
+            GitLabRunnerKeys.Outcome outcome = section == null ? null
+                    : GitLabRunnerKeys.outcome(section, key, entry.getValue());
+            if (outcome == null) {
                 String suggestion = suggest(key, known);
                 problems.add(join(path, key) + ": unknown key" + (suggestion == null ? ""
                         : " (did you mean \"" + suggestion + "\"?)"));
+            } else if (outcome.kind() == GitLabRunnerKeys.Kind.IGNORED) {
+                warnings.add(join(path, key) + ": ignored: " + outcome.reason());
+            } else if (outcome.kind() == GitLabRunnerKeys.Kind.REFUSED) {
+                problems.add(join(path, key) + ": " + outcome.reason());
             }
         });
     }
@@ -599,14 +723,18 @@ public final class ConfigValidator {
         return Boolean.toString(value.booleanValue());
     }
 
-    private String choice(ObjectNode node, String path, String key, Set<String> choices, String defaultValue) {
+    private String choice(ObjectNode node, String path, String key, Set<String> choices, Map<String, String> aliases,
+            String defaultValue) {
         String value = string(node, path, key, false);
         if (value == null) {
             return defaultValue;
         }
         String normalized = value.strip().toLowerCase(Locale.ROOT);
+        normalized = aliases.getOrDefault(normalized, normalized);
         if (!choices.contains(normalized)) {
-            problems.add(join(path, key) + ": must be one of " + String.join(", ", choices.stream().sorted().toList())
+            List<String> accepted = new ArrayList<>(choices);
+            accepted.addAll(aliases.keySet());
+            problems.add(join(path, key) + ": must be one of " + String.join(", ", accepted.stream().sorted().toList())
                     + ", got " + quote(value));
             return defaultValue;
         }

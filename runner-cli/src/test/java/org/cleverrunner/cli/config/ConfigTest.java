@@ -221,7 +221,7 @@ class ConfigTest {
         assertThat(error.problems()).containsExactlyInAnyOrder(
                 "check_intervall: unknown key (did you mean \"check_interval\"?)",
                 "concurrent: must be an integer ≥ 1, got 0",
-                "log_level: must be one of debug, error, info, warn, got \"loud\"",
+                "log_level: must be one of debug, error, fatal, info, panic, warn, warning, got \"loud\"",
                 "runners[0].colour: unknown key",
                 "runners[0].url: must be an http:// or https:// URL with a host, got \"ftp://gitlab.example.com\"",
                 "runners[0].token: missing",
@@ -500,7 +500,8 @@ class ConfigTest {
                 periods = ["* 25 * * *"]
                 timezone = "Mars/Olympus"
                 """, dir.resolve("config.toml")))
-                .hasMessageContaining("runners[0].autoscaler.instance_ready_command: unknown key")
+                .hasMessageContaining("runners[0].autoscaler.instance_ready_command: a VM is ready when its Docker"
+                        + " gateway answers")
                 .hasMessageContaining("runners[0].autoscaler.capacity_per_instance: only 1 is supported")
                 .hasMessageContaining("runners[0].autoscaler.max_instances")
                 .hasMessageContaining("scope 'team' is not one of project, group, runner")
