@@ -176,8 +176,8 @@ final class JobWorker {
             return refuse(e);
         }
         // CI_RUNNER_SHORT_TOKEN as gitlab-runner computes it; the plan's runner id is the host key, not token-derived
-        JobPlan plan = withServerCa(planned.plan())
-                .withVariable(JobPlan.Variable.of("CI_RUNNER_SHORT_TOKEN", runner.shortToken()));
+        JobPlan plan = runner.jobs().apply(withServerCa(planned.plan())
+                .withVariable(JobPlan.Variable.of("CI_RUNNER_SHORT_TOKEN", runner.shortToken())));
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
         secrets.add(job.token());

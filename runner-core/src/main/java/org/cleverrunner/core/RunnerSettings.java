@@ -30,6 +30,7 @@ import org.cleverrunner.spi.Secret;
  * @param outputLimitBytes the job log's size limit
  * @param admission weighted quota, provisioning cap and launch interval
  * @param cache where this runner's job caches are kept ({@link CacheSettings#none()} when not given)
+ * @param jobs what the runner adds to each job: environment, pre/post build scripts, clone URL
  */
 public record RunnerSettings(
         String name,
@@ -45,7 +46,8 @@ public record RunnerSettings(
         String defaultImage,
         long outputLimitBytes,
         AdmissionSettings admission,
-        CacheSettings cache) {
+        CacheSettings cache,
+        JobSetup jobs) {
 
     private static final Pattern SHORT_TOKEN = Pattern.compile("[^a-z0-9]");
     /** gitlab-runner's helpers/shorten_token.go (18.2): prefixes stripped in this order, each at the start. */
@@ -67,6 +69,16 @@ public record RunnerSettings(
         outputLimitBytes = outputLimitBytes <= 0 ? 4L * 1024 * 1024 : outputLimitBytes;
         admission = admission == null ? AdmissionSettings.unlimited() : admission;
         cache = cache == null ? CacheSettings.none() : cache;
+        jobs = jobs == null ? JobSetup.NONE : jobs;
+    }
+
+    /** Settings that add nothing to jobs. */
+    public RunnerSettings(String name, String url, Secret token, int limit, int requestConcurrency, String executor,
+            String provisioner, ProviderSettings executorSettings, ProviderSettings provisionerSettings,
+            TlsOptions tls, String defaultImage, long outputLimitBytes, AdmissionSettings admission,
+            CacheSettings cache) {
+        this(name, url, token, limit, requestConcurrency, executor, provisioner, executorSettings,
+                provisionerSettings, tls, defaultImage, outputLimitBytes, admission, cache, null);
     }
 
     /** Settings without a cache store of their own. */
@@ -142,17 +154,17 @@ public record RunnerSettings(
 
     public RunnerSettings withLimit(int newLimit) {
         return new RunnerSettings(name, url, token, newLimit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, cache);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, cache, jobs);
     }
 
     public RunnerSettings withAdmission(AdmissionSettings newAdmission) {
         return new RunnerSettings(name, url, token, limit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, newAdmission, cache);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, newAdmission, cache, jobs);
     }
 
     public RunnerSettings withCache(CacheSettings newCache) {
         return new RunnerSettings(name, url, token, limit, requestConcurrency, executor, provisioner,
-                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, newCache);
+                executorSettings, provisionerSettings, tls, defaultImage, outputLimitBytes, admission, newCache, jobs);
     }
 
     @Override

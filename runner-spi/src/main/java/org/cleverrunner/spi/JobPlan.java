@@ -11,7 +11,7 @@ import java.util.Optional;
  * artifacts and dependencies. Secrets live only in {@link Variable} values marked masked, {@link SourceSpec#repoUrl()}
  * and {@link RegistryAuth}; none of them prints itself.
  *
- * @param runnerId the runner's short id, for names and labels (lower case letters, digits, dashes)
+ * @param runnerId whose the job's containers are, in their names and labels (lower case letters, digits, dashes)
  * @param jobId the coordinator's job id
  * @param jobName the job's name, for display
  * @param projectPath the project's full path ({@code group/project}), which sets the build directory
@@ -60,6 +60,18 @@ public record JobPlan(
         more.add(variable);
         return new JobPlan(runnerId, jobId, jobName, projectPath, image, services, more, sources, script, afterScript,
                 timeout, afterScriptTimeout, caches, artifacts, dependencies, registryAuths);
+    }
+
+    /** A copy with another script (the {@code script} step's lines). */
+    public JobPlan withScript(java.util.List<String> lines) {
+        return new JobPlan(runnerId, jobId, jobName, projectPath, image, services, variables, sources, lines,
+                afterScript, timeout, afterScriptTimeout, caches, artifacts, dependencies, registryAuths);
+    }
+
+    /** A copy with other sources. */
+    public JobPlan withSources(SourceSpec other) {
+        return new JobPlan(runnerId, jobId, jobName, projectPath, image, services, variables, other, script,
+                afterScript, timeout, afterScriptTimeout, caches, artifacts, dependencies, registryAuths);
     }
 
     /** The last value of this variable, if the job has it. */
