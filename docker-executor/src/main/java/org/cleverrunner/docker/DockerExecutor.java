@@ -43,7 +43,7 @@ public final class DockerExecutor implements Executor {
                 builder.clock, builder.runnerVersion, builder.dockerConfig, builder.credentialHelperPath,
                 builder.dependencyProxy,
                 new ImageRules(builder.pullPolicy, builder.allowedPullPolicies, builder.allowedImages,
-                        builder.allowedServices), builder.pullTimeout);
+                        builder.allowedServices), builder.pullTimeout, builder.limits);
     }
 
     public static Builder builder() {
@@ -126,6 +126,7 @@ public final class DockerExecutor implements Executor {
         private Function<Host, DockerClient> connector = DockerConnector.builder()
                 .responseTimeout(Duration.ofHours(1)).build()::connect;
         private Duration serviceWaitTimeout = Duration.ofSeconds(30);
+        private ContainerLimits limits = ContainerLimits.NONE;
         private Duration stopTimeout = Duration.ofSeconds(2);
         private Path sourcesWorkRoot = Path.of(System.getProperty("java.io.tmpdir"), "clever-runner-sources");
         private int maxWorkingCopies = SourceFetcher.DEFAULT_MAX_WORKING_COPIES;
@@ -208,6 +209,12 @@ public final class DockerExecutor implements Executor {
         /** How a host's Docker endpoint becomes a client; defaults to unix sockets, tcp(+TLS) and https gateways. */
         public Builder connector(Function<Host, DockerClient> connector) {
             this.connector = Objects.requireNonNull(connector, "connector");
+            return this;
+        }
+
+        /** Memory, CPUs, /dev/shm, DNS and /etc/hosts of a job's own containers, and how many services it may have. */
+        public Builder limits(ContainerLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

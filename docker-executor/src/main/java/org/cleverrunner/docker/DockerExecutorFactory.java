@@ -13,7 +13,8 @@ import org.cleverrunner.spi.RunnerSpiException;
  * {@code pull-timeout} (30m, within the job's time left),
  * {@code dependency-proxy} ({@code off}, {@code group} or {@code direct-group}: Docker Hub images through the job
  * group's Dependency Proxy), and GitLab Runner's {@code pull-policy}, {@code allowed-pull-policies},
- * {@code allowed-images} and {@code allowed-services} (one item per line).
+ * {@code allowed-images} and {@code allowed-services} (one item per line), and the job containers' limits
+ * ({@link ContainerLimits#from}).
  */
 public final class DockerExecutorFactory implements ExecutorFactory {
 
@@ -46,6 +47,11 @@ public final class DockerExecutorFactory implements ExecutorFactory {
             } catch (IllegalArgumentException e) {
                 throw new RunnerSpiException("setting " + settings.prefix() + ".dependency-proxy " + e.getMessage());
             }
+        }
+        try {
+            builder.limits(ContainerLimits.from(settings));
+        } catch (IllegalArgumentException e) {
+            throw new RunnerSpiException("setting " + settings.prefix() + "." + e.getMessage());
         }
         try {
             return builder.build();

@@ -33,6 +33,12 @@ final class CliProcess {
     /** The same with another provisioner, whose own section {@code runnerExtra} may hold. */
     static Path writeConfig(Path file, int concurrent, String name, String url, String token, String globalExtra,
             String provisioner, String runnerExtra) throws IOException {
+        return writeConfig(file, concurrent, name, url, token, globalExtra, provisioner, runnerExtra, "");
+    }
+
+    /** The same with {@code dockerExtra} lines in {@code [runners.docker]}. */
+    static Path writeConfig(Path file, int concurrent, String name, String url, String token, String globalExtra,
+            String provisioner, String runnerExtra, String dockerExtra) throws IOException {
         Files.writeString(file, "concurrent = " + concurrent + "\n"
                 + "check_interval = 1\n"
                 + "shutdown_timeout = 60\n"
@@ -45,7 +51,8 @@ final class CliProcess {
                 + "provisioner = \"" + provisioner + "\"\n"
                 + runnerExtra
                 + "[runners.docker]\n"
-                + "image = \"" + IMAGE + "\"\n");
+                + "image = \"" + IMAGE + "\"\n"
+                + dockerExtra);
         return file;
     }
 

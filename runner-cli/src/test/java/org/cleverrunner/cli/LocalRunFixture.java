@@ -37,13 +37,18 @@ abstract class LocalRunFixture {
         return "";
     }
 
+    /** Lines added to its {@code [runners.docker]}. */
+    String dockerExtra() {
+        return "";
+    }
+
     @BeforeEach
     void startRun() throws IOException {
         gitlab = FakeCoordinator.builder().firstJobId(firstJobId()).longPollTimeout(Duration.ofSeconds(5))
                 .traceUpdateInterval(Duration.ofSeconds(1)).start();
         gitlab.addRunner(token(), Set.of(), true);
         Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name(), gitlab.url(), token(),
-                CliProcess.journal(dir.resolve("journal.json")), runnerExtra());
+                CliProcess.journal(dir.resolve("journal.json")), "local-docker", runnerExtra(), dockerExtra());
         process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 

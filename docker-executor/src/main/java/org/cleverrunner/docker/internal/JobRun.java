@@ -43,7 +43,7 @@ public final class JobRun {
     public record Settings(Duration serviceWaitTimeout, Duration stopTimeout, SourceProvider sources, Clock clock,
             String runnerVersion, java.nio.file.Path dockerConfig, List<java.nio.file.Path> credentialHelperPath,
             org.cleverrunner.docker.DockerExecutor.DependencyProxyMode dependencyProxy, ImageRules imageRules,
-            Duration pullTimeout) {
+            Duration pullTimeout, org.cleverrunner.docker.ContainerLimits limits) {
     }
 
     private final DockerClient docker;
@@ -83,7 +83,7 @@ public final class JobRun {
         // the stage containers run the image under the name it was pulled as (the Dependency Proxy's)
         this.stages = new StageContainers(docker, new JobPlan.ImageSpec(images.local(image.name()),
                 image.entrypoint(), image.pullPolicy(), image.user(), image.platform()), names, paths, trace,
-                control, settings.stopTimeout());
+                control, settings.stopTimeout(), settings.limits());
     }
 
     /** Runs every stage, then always cleans up. */
@@ -168,6 +168,12 @@ public final class JobRun {
         trace.line("Using Docker executor with image " + plan.image().name() + " on " + describeHost());
         String platform = plan.image().platform() == null || plan.image().platform().isBlank() ? null
                 : plan.image().platform();
+        int servicesLimit = settings.limits().servicesLimit();
+        if (servicesLimit >= 0 && plan.services().size() > servicesLimit) {
+            trace.sectionEnd("prepare_executor");
+            return failed(JobOutcome.FailureKind.RUNNER_SYSTEM_FAILURE, null, "the job has "
+                    + plan.services().size() + " services; this runner allows " + servicesLimit + " (services_limit)");
+        }
         String imageProblem = images.ensure(plan.image().name(), plan.image().pullPolicy(), false, platform);
         if (imageProblem != null) {
             trace.sectionEnd("prepare_executor");

@@ -35,11 +35,12 @@ final class StageContainers {
     private final Trace trace;
     private final JobControl control;
     private final Duration stopTimeout;
+    private final org.cleverrunner.docker.ContainerLimits limits;
     private final AtomicReference<String> running = new AtomicReference<>();
     private String network;
 
     StageContainers(DockerClient docker, JobPlan.ImageSpec image, Names names, BuildPaths paths, Trace trace,
-            JobControl control, Duration stopTimeout) {
+            JobControl control, Duration stopTimeout, org.cleverrunner.docker.ContainerLimits limits) {
         this.docker = docker;
         this.image = image;
         this.names = names;
@@ -47,6 +48,7 @@ final class StageContainers {
         this.trace = trace;
         this.control = control;
         this.stopTimeout = stopTimeout;
+        this.limits = limits;
         control.onStop(this::stopRunning);
     }
 
@@ -57,8 +59,8 @@ final class StageContainers {
 
     /** A stage container, created with the build volume and the job's environment, not started. */
     String create(String role, List<String> command, List<String> environment) {
-        HostConfig host = HostConfig.newHostConfig()
-                .withBinds(new Bind(names.buildVolume(), new Volume(BuildPaths.BUILDS_DIR)));
+        HostConfig host = limited(HostConfig.newHostConfig()
+                .withBinds(new Bind(names.buildVolume(), new Volume(BuildPaths.BUILDS_DIR))), limits);
         if (network != null) {
             host = host.withNetworkMode(network);
         }
@@ -183,4 +185,35 @@ final class StageContainers {
             LOG.debug("stopping {} failed: {}", id, e.toString());
         }
     }
+
+    /** GitLab Runner's [runners.docker] resource keys on a stage container. */
+    private static HostConfig limited(HostConfig host, org.cleverrunner.docker.ContainerLimits limits) {
+        HostConfig limited = host;
+        if (limits.memory() > 0) {
+            limited = limited.withMemory(limits.memory());
+        }
+        if (limits.memorySwap() != 0) {
+            limited = limited.withMemorySwap(limits.memorySwap());
+        }
+        if (limits.memoryReservation() > 0) {
+            limited = limited.withMemoryReservation(limits.memoryReservation());
+        }
+        if (limits.nanoCpus() > 0) {
+            limited = limited.withNanoCPUs(limits.nanoCpus());
+        }
+        if (limits.shmSize() > 0) {
+            limited = limited.withShmSize(limits.shmSize());
+        }
+        if (!limits.dns().isEmpty()) {
+            limited = limited.withDns(limits.dns());
+        }
+        if (!limits.dnsSearch().isEmpty()) {
+            limited = limited.withDnsSearch(limits.dnsSearch());
+        }
+        if (!limits.extraHosts().isEmpty()) {
+            limited = limited.withExtraHosts(limits.extraHosts().toArray(String[]::new));
+        }
+        return limited;
+    }
+
 }

@@ -54,7 +54,9 @@ public final class ConfigValidator {
     // volumes…) have no meaning here and are refused rather than silently ignored.
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
-            "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout", "wait_for_services_timeout");
+            "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout", "wait_for_services_timeout",
+            "memory", "memory_swap", "memory_reservation", "cpus", "shm_size", "dns", "dns_search", "extra_hosts",
+            "services_limit");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout", "pull_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -270,6 +272,7 @@ public final class ConfigValidator {
                     dockerValues.put("service-wait-timeout", Math.max(0, wait.asLong()) + "s");
                 }
             }
+            limits(docker, dockerPath, dockerValues);
             for (String key : DOCKER_SECONDS) {
                 if (docker.has(key)) {
                     dockerValues.put(dashed(key), integer(docker, dockerPath, key, 0, 0) + "s");
@@ -412,6 +415,70 @@ public final class ConfigValidator {
         } catch (IllegalArgumentException e) {
             problems.add(where + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * GitLab Runner's resource and name-resolution keys of {@code [runners.docker]}, as the docker executor reads
+     * them ({@link org.cleverrunner.docker.ContainerLimits}), checked here so that a bad one is a problem at start.
+     */
+    private void limits(ObjectNode docker, String dockerPath, Map<String, String> dockerValues) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String key : List.of("memory", "memory_swap", "memory_reservation", "cpus")) {
+            JsonNode value = docker.get(key);
+            if (value == null) {
+                continue;
+            }
+            if (!value.isTextual() && !value.isNumber()) {
+                problems.add(join(dockerPath, key) + ": must be a string such as \"512m\" or \"1.5\", got "
+                        + describe(value));
+                return;
+            }
+            values.put(dashed(key), value.asText());
+        }
+        if (docker.has("shm_size")) {
+            values.put("shm-size", Long.toString(Math.max(0, longInteger(docker, dockerPath, "shm_size"))));
+        }
+        if (docker.has("services_limit")) {
+            values.put("services-limit", Integer.toString(integer(docker, dockerPath, "services_limit", -1, -1)));
+        }
+        for (String key : List.of("dns", "dns_search", "extra_hosts")) {
+            JsonNode value = docker.get(key);
+            if (value == null) {
+                continue;
+            }
+            if (!value.isArray()) {
+                problems.add(join(dockerPath, key) + ": must be an array of strings, got " + describe(value));
+                return;
+            }
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : value) {
+                if (!item.isTextual() || item.textValue().contains("\n")) {
+                    problems.add(join(dockerPath, key) + ": every item must be a string on one line, got "
+                            + describe(item));
+                    return;
+                }
+                if (!item.textValue().isBlank()) { // GitLab Runner's own example has dns_search = [""]
+                    items.add(item.textValue().strip());
+                }
+            }
+            values.put(dashed(key), String.join("\n", items));
+        }
+        try {
+            org.cleverrunner.docker.ContainerLimits.from(new ProviderSettings(dockerPath, values));
+            dockerValues.putAll(values);
+        } catch (IllegalArgumentException | org.cleverrunner.spi.RunnerSpiException e) {
+            problems.add(dockerPath + "." + e.getMessage().replaceFirst("^setting " + java.util.regex.Pattern.quote(
+                    dockerPath) + "\\.", "").replace('-', '_'));
+        }
+    }
+
+    private long longInteger(ObjectNode node, String path, String key) {
+        JsonNode value = node.get(key);
+        if (!value.isIntegralNumber() || value.asLong() < 0) {
+            problems.add(join(path, key) + ": must be a number of bytes ≥ 0, got " + describe(value));
+            return 0;
+        }
+        return value.asLong();
     }
 
     /**

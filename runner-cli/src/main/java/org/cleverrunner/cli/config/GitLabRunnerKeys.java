@@ -156,12 +156,11 @@ final class GitLabRunnerKeys {
         docker.put("log_options", ignored("the json-file log options of job containers are the Engine's"));
         docker.put("services", same(EMPTY, Kind.REFUSED, "services are those of the job's .gitlab-ci.yml; runner-wide"
                 + " services are not supported"));
-        for (String key : new String[] {"memory", "memory_swap", "memory_reservation", "cpuset_cpus", "cpuset_mems",
-                "cpus", "cpu_shares", "shm_size", "dns", "dns_search", "extra_hosts", "service_memory",
+        for (String key : new String[] {"cpuset_cpus", "cpuset_mems", "cpu_shares", "service_memory",
                 "service_memory_swap", "service_memory_reservation", "service_cpuset_cpus", "service_cpus",
-                "service_cpu_shares", "services_limit"}) {
-            docker.put(key, same(EMPTY, Kind.REFUSED, key + " is not honoured yet (a job's VM is sized by"
-                    + " CI_CLEVER_CLOUD_FLAVOR); remove it"));
+                "service_cpu_shares"}) {
+            docker.put(key, same(EMPTY, Kind.REFUSED, key + " is not honoured (the job's own containers take memory,"
+                    + " cpus and shm_size; on Clever Cloud a job's VM is sized by CI_CLEVER_CLOUD_FLAVOR); remove it"));
         }
 
         Map<String, Rule> autoscaler = section(Section.AUTOSCALER);

@@ -134,7 +134,8 @@ class GitLabRunnerConfigTest {
                 [runners.docker]
                 privileged = true
                 wait_for_services_timeout = -1
-                memory = "2g"
+                memory = "lots"
+                extra_hosts = ["db.internal"]
                 """, null), null);
 
         assertThat(report.problems()).anyMatch(p -> p.startsWith("runners[0].docker.privileged: privileged"
@@ -143,7 +144,7 @@ class GitLabRunnerConfigTest {
                         && p.contains("[runners.autoscaler]"))
                 .anyMatch(p -> p.startsWith("runners[0].pre_clone_script: gitlab-runner 17.0 renamed it"))
                 .anyMatch(p -> p.startsWith("runners[0].environment: ") && p.contains("KEY=value"))
-                .anyMatch(p -> p.startsWith("runners[0].docker.memory: memory is not honoured yet"))
+                .anyMatch(p -> p.equals("runners[0].docker.memory: \"lots\" is not a size such as 512m or 2g"))
                 .noneMatch(p -> p.contains("log_level") || p.contains("listen_address")
                         || p.contains("wait_for_services_timeout"));
         // two flags describe this runner, two do not: those are named
