@@ -17,21 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class ContainerLimitsUnderRunIT extends LocalRunFixture {
 
-    static final String TOKEN = "glrt-limits" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
-
-    @Override
-    String name() {
-        return "limits";
-    }
-
-    @Override
-    String token() {
-        return TOKEN;
-    }
-
-    @Override
-    long firstJobId() {
-        return 753_000;
+    ContainerLimitsUnderRunIT() {
+        super("limits", 753_000);
     }
 
     @Override

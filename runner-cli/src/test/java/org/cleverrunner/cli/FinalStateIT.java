@@ -19,21 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class FinalStateIT extends LocalRunFixture {
 
-    static final String TOKEN = "glrt-final" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
-
-    @Override
-    String name() {
-        return "final";
-    }
-
-    @Override
-    String token() {
-        return TOKEN;
-    }
-
-    @Override
-    long firstJobId() {
-        return 742_000;
+    FinalStateIT() {
+        super("final", 742_000);
     }
 
     @Test

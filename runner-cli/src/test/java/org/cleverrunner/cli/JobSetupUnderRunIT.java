@@ -24,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JobSetupUnderRunIT extends LocalRunFixture {
 
-    static final String TOKEN = "glrt-jobsetup" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
-
     @TempDir
     static Path served;
     static GitHttpServer repositories;
@@ -42,19 +40,8 @@ class JobSetupUnderRunIT extends LocalRunFixture {
         repositories.close();
     }
 
-    @Override
-    String name() {
-        return "jobsetup";
-    }
-
-    @Override
-    String token() {
-        return TOKEN;
-    }
-
-    @Override
-    long firstJobId() {
-        return 751_000;
+    JobSetupUnderRunIT() {
+        super("jobsetup", 751_000);
     }
 
     @Override

@@ -23,14 +23,19 @@ abstract class LocalRunFixture {
     FakeCoordinator gitlab;
     Process process;
 
-    /** The runner's name in config.toml. */
-    abstract String name();
+    private final String name;
+    private final String token;
+    private final long firstJobId;
 
-    /** A token of this class's own, so that runs of several classes keep their names apart. */
-    abstract String token();
-
-    /** The fake's first job id, apart from other classes' on a shared engine. */
-    abstract long firstJobId();
+    /**
+     * @param name the runner's name in config.toml, also in its token so that classes keep their names apart
+     * @param firstJobId the fake's first job id, apart from other classes' on a shared engine
+     */
+    LocalRunFixture(String name, long firstJobId) {
+        this.name = name;
+        this.token = "glrt-" + name + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
+        this.firstJobId = firstJobId;
+    }
 
     /** Lines added to the runner's entry. */
     String runnerExtra() {
@@ -44,10 +49,10 @@ abstract class LocalRunFixture {
 
     @BeforeEach
     void startRun() throws IOException {
-        gitlab = FakeCoordinator.builder().firstJobId(firstJobId()).longPollTimeout(Duration.ofSeconds(5))
+        gitlab = FakeCoordinator.builder().firstJobId(firstJobId).longPollTimeout(Duration.ofSeconds(5))
                 .traceUpdateInterval(Duration.ofSeconds(1)).start();
-        gitlab.addRunner(token(), Set.of(), true);
-        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name(), gitlab.url(), token(),
+        gitlab.addRunner(token, Set.of(), true);
+        Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name, gitlab.url(), token,
                 CliProcess.journal(dir.resolve("journal.json")), "local-docker", runnerExtra(), dockerExtra());
         process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }

@@ -17,21 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class LogUnderRunIT extends LocalRunFixture {
 
-    static final String TOKEN = "glrt-logrun" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
-
-    @Override
-    String name() {
-        return "logrun";
-    }
-
-    @Override
-    String token() {
-        return TOKEN;
-    }
-
-    @Override
-    long firstJobId() {
-        return 749_000;
+    LogUnderRunIT() {
+        super("logrun", 749_000);
     }
 
     @Override
