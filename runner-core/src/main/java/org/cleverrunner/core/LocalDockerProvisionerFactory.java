@@ -33,6 +33,18 @@ public final class LocalDockerProvisionerFactory implements ProvisionerFactory {
         return create(settings, System.getenv());
     }
 
+    @Override
+    public java.util.List<String> validate(ProviderSettings settings) {
+        java.util.List<String> problems = new java.util.ArrayList<>(settings.unknownKeys(java.util.Set.of("host"),
+                java.util.Set.of()));
+        try {
+            create(settings, Map.of());
+        } catch (RunnerSpiException e) {
+            problems.add(settings.prefix() + ".host: " + e.getMessage());
+        }
+        return problems;
+    }
+
     Provisioner create(ProviderSettings settings, Map<String, String> environment) {
         String configured = settings.get("host").orElse(environment.get("DOCKER_HOST"));
         String endpoint = configured == null || configured.isBlank() ? "unix:///var/run/docker.sock" : configured;

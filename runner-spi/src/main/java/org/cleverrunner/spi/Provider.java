@@ -13,4 +13,14 @@ public interface Provider {
     default String description() {
         return id();
     }
+
+    /**
+     * Every problem of these settings, each with its key's full path ({@code runners[0].provisioners.clever-cloud
+     * .max-flavour: unknown key (did you mean "max-flavor"?)}), none echoing a secret; empty when {@code create}
+     * would accept them. Each provider validates its own keys: the configuration layer only hands it its table.
+     * Never touches the network.
+     */
+    default java.util.List<String> validate(ProviderSettings settings) {
+        return java.util.List.of();
+    }
 }

@@ -34,6 +34,57 @@ public record ProviderSettings(String prefix, Map<String, String> values) {
         return value;
     }
 
+    /**
+     * A problem for each key that is neither in {@code known} nor starts with one of {@code prefixes} (such as
+     * {@code price.}), with the closest known key as a suggestion: {@code <prefix>.max-flavour: unknown key (did you
+     * mean "max-flavor"?)}.
+     */
+    public java.util.List<String> unknownKeys(java.util.Set<String> known, java.util.Set<String> prefixes) {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        values.keySet().stream().sorted().forEach(key -> {
+            if (known.contains(key) || prefixes.stream().anyMatch(key::startsWith)) {
+                return;
+            }
+            String suggestion = closest(key, known);
+            problems.add(prefix + "." + key + ": unknown key" + (suggestion == null ? ""
+                    : " (did you mean \"" + suggestion + "\"?)"));
+        });
+        return problems;
+    }
+
+    /** The candidate closest to {@code key} within two edits (case-insensitive), or null. */
+    public static String closest(String key, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : candidates.stream().sorted().toList()) {
+            int distance = distance(key.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
     public Optional<Integer> getInt(String key) {
         return get(key).map(value -> {
             try {

@@ -37,6 +37,36 @@ public final class CleverCloudBackendFactory implements VmBackendFactory {
         return "a Clever Cloud VM created for each job, sized by CI_CLEVER_CLOUD_FLAVOR, deleted when it ends";
     }
 
+    /** Every key this backend reads, and the lifecycle's poll-interval it shares; {@code price.*} and {@code env.*} too. */
+    static final java.util.Set<String> KEYS = java.util.Set.of("organisation", "api-token", "token", "secret",
+            "token-scheme", "consumer-key", "consumer-secret", "api-url", "flavor-context", "default-flavor",
+            "max-flavor", "zone", "gateway-jar", "endpoint-scheme", "repository-timeout", "poll-interval", "currency",
+            "instance-variant", "git-user", "git-password");
+
+    @Override
+    public java.util.List<String> validate(ProviderSettings settings) {
+        java.util.List<String> problems = new java.util.ArrayList<>(settings.unknownKeys(KEYS,
+                java.util.Set.of("price.", "env.")));
+        // a missing organisation is said when the runner starts it: register writes the table before it is filled
+        settings.values().forEach((key, value) -> {
+            if (key.startsWith("price.")) {
+                try {
+                    Double.parseDouble(value);
+                } catch (NumberFormatException e) {
+                    problems.add(settings.prefix() + "." + key + ": must be a number (per hour), got '" + value + "'");
+                }
+            }
+        });
+        for (String key : new String[] {"repository-timeout", "poll-interval"}) {
+            try {
+                settings.getDuration(key);
+            } catch (RunnerSpiException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return problems;
+    }
+
     @Override
     public VmBackend create(ProviderSettings settings) {
         CleverCloudAuthentication authentication = authentication(settings);

@@ -326,6 +326,26 @@ public final class ConfigValidator {
         if ("local-docker".equals(provisionerId) && dockerValues.containsKey("host")) {
             provisionerValues.putIfAbsent("host", dockerValues.get("host"));
         }
+        // the provisioner validates its own keys; its messages name them as written here
+        String provisionerPath = path + ".provisioners." + provisionerId;
+        Map<String, String> written = new HashMap<>();
+        ObjectNode ownTable = provisioners == null ? null : table(provisioners, path + ".provisioners", provisionerId);
+        if (ownTable != null) {
+            ownTable.fieldNames().forEachRemaining(key -> written.put(dashed(key), key));
+        }
+        for (String problem : org.cleverrunner.core.hosts.Provisioners.validate(provisionerId,
+                new ProviderSettings(provisionerPath, provisionerValues), getClass().getClassLoader())) {
+            for (Map.Entry<String, String> key : written.entrySet()) {
+                problem = problem.replaceAll(java.util.regex.Pattern.quote(provisionerPath + "." + key.getKey())
+                        + "(?![A-Za-z0-9_.-])", java.util.regex.Matcher.quoteReplacement(provisionerPath + "."
+                        + key.getValue()));
+                if (key.getValue().contains("_") && problem.startsWith(provisionerPath + "." + key.getValue()
+                        + ": unknown key (did you mean")) {
+                    problem = problem.replace('-', '_').replace(provisionerPath.replace('-', '_'), provisionerPath);
+                }
+            }
+            problems.add(problem);
+        }
         if (token != null) {
             org.cleverrunner.cli.logging.Redactor.register(token);
         }
@@ -902,34 +922,6 @@ public final class ConfigValidator {
 
     /** The known key closest to an unknown one, if within two edits (case-insensitive), else null. */
     static String suggest(String key, Set<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String candidate : new LinkedHashSet<>(known.stream().sorted().toList())) {
-            int distance = distance(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
-            if (distance < bestDistance) {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        return best;
-    }
-
-    static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
+        return ProviderSettings.closest(key, known);
     }
 }

@@ -164,4 +164,34 @@ class GitLabRunnerConfigTest {
         assertThat(config.metricsListen()).contains("127.0.0.1:9252");
         assertThat(Config.parse("log_level = \"fatal\"\n", null).logLevel()).isEqualTo("error");
     }
+
+    @Test
+    void aProvisionersOwnKeysAreCheckedByTheProvisionerWithASuggestion() {
+        ConfigValidator.Report report = ConfigValidator.report(Config.readTree("""
+                [[runners]]
+                name = "vm"
+                url = "https://gitlab.example.com"
+                token = "glrt-abc"
+                provisioner = "clever-cloud"
+                [runners.provisioners.clever-cloud]
+                organisation = "orga_1"
+                max_flavour = "XL"
+                poll_interval = "soon"
+                [runners.provisioners.clever-cloud.price]
+                XL = "expensive"
+                [[runners]]
+                name = "local"
+                url = "https://gitlab.example.com"
+                token = "glrt-def"
+                [runners.provisioners.local-docker]
+                hots = "unix:///run/docker.sock"
+                """, null), null);
+
+        assertThat(report.problems()).contains(
+                "runners[0].provisioners.clever-cloud.max_flavour: unknown key (did you mean \"max_flavor\"?)",
+                "runners[0].provisioners.clever-cloud.price.XL: must be a number (per hour), got 'expensive'",
+                "runners[1].provisioners.local-docker.hots: unknown key (did you mean \"host\"?)")
+                .containsOnlyOnce("setting 'runners[0].provisioners.clever-cloud.poll_interval' must be a duration"
+                        + " such as 30s, 5m or PT1H, got 'soon'");
+    }
 }

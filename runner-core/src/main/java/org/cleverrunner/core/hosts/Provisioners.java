@@ -50,6 +50,45 @@ public final class Provisioners {
         throw new UnknownProviderException("provisioner", id, known.stream().sorted().toList());
     }
 
+    /** The keys of a provisioner's table that are the host lifecycle's and its warm pool's, not the backend's. */
+    static final java.util.Set<String> LIFECYCLE_KEYS = java.util.Set.of("name-prefix", "boot-timeout",
+            "poll-interval");
+
+    /**
+     * Every problem of the settings of the provisioner {@code id}, each with its path: an unknown id, the keys its
+     * factory refuses, and for a VM backend the lifecycle's and the warm pool's. Never touches the network.
+     */
+    public static List<String> validate(String id, ProviderSettings settings, ClassLoader loader) {
+        Map<String, ProvisionerFactory> plain = Providers.discover(ProvisionerFactory.class, loader);
+        if (plain.containsKey(id)) {
+            return plain.get(id).validate(settings);
+        }
+        Map<String, VmBackendFactory> backends = Providers.discover(VmBackendFactory.class, loader);
+        if (!backends.containsKey(id)) {
+            List<String> known = new ArrayList<>(plain.keySet());
+            known.addAll(backends.keySet());
+            return List.of(new UnknownProviderException("provisioner", id, known.stream().sorted().toList())
+                    .getMessage());
+        }
+        java.util.Set<String> problems = new java.util.LinkedHashSet<>();
+        Map<String, String> backendValues = new java.util.LinkedHashMap<>();
+        settings.values().forEach((key, value) -> {
+            if (!key.startsWith("pool.")) {
+                backendValues.put(key, value);
+            }
+        });
+        // poll-interval is the backend's too (its API polls); the lifecycle's other keys are not
+        backendValues.remove("name-prefix");
+        backendValues.remove("boot-timeout");
+        problems.addAll(backends.get(id).validate(new ProviderSettings(settings.prefix(), backendValues)));
+        try {
+            lifecycle(settings);
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
+        return List.copyOf(problems);
+    }
+
     /** The lifecycle's settings from a provisioner's table, defaults for what it does not set. */
     public static HostLifecycle.Settings lifecycle(ProviderSettings settings) {
         HostLifecycle.Settings lifecycle = HostLifecycle.Settings.defaults();
