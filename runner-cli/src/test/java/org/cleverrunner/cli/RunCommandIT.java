@@ -156,6 +156,9 @@ class RunCommandIT {
         assertThat(gitlab.traceText(jobs.get(7).id())).contains("Starting service busybox:latest");
         // gitlab-runner's short token: the token without glrt-, its first 9 characters
         assertThat(gitlab.traceText(jobs.get(0).id())).contains("\nshort token: " + TOKEN.substring(5, 14) + ".\n");
+        // the header's second line, as GitLab Runner's: name, short token, system id
+        assertThat(gitlab.traceText(jobs.get(0).id())).containsPattern("\n  on it " + TOKEN.substring(5, 14)
+                + ", system ID: [sr]_[0-9A-Za-z]{12}, executor docker");
         assertThat(maxRunning.get()).as("never more than 4 at a time").isLessThanOrEqualTo(4).isGreaterThan(1);
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (leftovers() > 0 && System.nanoTime() < deadline) {

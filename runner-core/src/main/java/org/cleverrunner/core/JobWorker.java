@@ -190,7 +190,9 @@ final class JobWorker {
                 .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
                 .clock(engine.clock()).build();
         trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
-        trace.line("  on " + runner.name() + " " + runner.shortId() + ", executor " + runner.executor()
+        // GitLab Runner's second line: the runner's name, its short token and the manager's system id
+        trace.line("  on " + runner.name() + " " + runner.shortToken()
+                + (engine.systemId() == null ? "" : ", system ID: " + engine.systemId()) + ", executor " + runner.executor()
                 + ", provisioner " + runner.provisioner());
         planned.warnings().forEach(warning -> trace.line("\u001b[0;33mWARNING: " + warning + "\u001b[0;m"));
         TraceUploader uploader = new TraceUploader(client, job.id(), job.token(), buffer);

@@ -49,7 +49,6 @@ public record RunnerSettings(
         CacheSettings cache,
         JobSetup jobs) {
 
-    private static final Pattern SHORT_TOKEN = Pattern.compile("[^a-z0-9]");
     /** gitlab-runner's helpers/shorten_token.go (18.2): prefixes stripped in this order, each at the start. */
     private static final List<Pattern> TOKEN_PREFIXES = List.of(Pattern.compile("^(?:glrt-(?:t[123]_)?|t[123]_|glrtr-)"),
             Pattern.compile("^glcbt-"), Pattern.compile("^GR[0-9A-Fa-f]{7}"));
@@ -103,22 +102,10 @@ public record RunnerSettings(
     }
 
     /**
-     * The runner's short id for names and labels: the first 8 letters or digits of the token after its
-     * {@code glrt-} prefix, lower-cased, as GitLab's "short token". Not secret enough to matter, too short to use.
-     */
-    public String shortId() {
-        String raw = token.reveal();
-        int dash = raw.indexOf('-');
-        String body = SHORT_TOKEN.matcher((dash >= 0 && dash < 8 ? raw.substring(dash + 1) : raw)
-                .toLowerCase(java.util.Locale.ROOT)).replaceAll("");
-        return body.length() <= 8 ? (body.isEmpty() ? "runner" : body) : body.substring(0, 8);
-    }
-
-    /**
      * The part of the names and labels of what this runner creates (VMs, containers, networks, volumes) that says
      * whose they are, and by which its reaper finds its leftovers: 8 hex digits of a digest of the runner manager's
-     * {@code systemId}, its journal's path and the runner's {@code name}. Not of the token, as {@link #shortId()} is:
-     * rotating the token keeps every name (a VM running a job or kept warm is still this runner's, never an orphan),
+     * {@code systemId}, its journal's path and the runner's {@code name}. Not of the token (names once held its first
+     * characters): rotating the token keeps every name (a VM running a job or kept warm is still this runner's, never an orphan),
      * and two managers sharing one runner token never take each other's VMs for leftovers: on two machines their
      * system ids differ, on one their journals do (a journal has one live owner, see {@link JournalLock}).
      *
@@ -139,10 +126,9 @@ public record RunnerSettings(
 
     /**
      * The runner's short token as gitlab-runner 18.2 and later compute it, for the names of cache objects
-     * ({@code runner/<short token>/…}): the token without its {@code glrt-} (and {@code t1_}…{@code t3_}),
-     * {@code glrtr-}, {@code glcbt-} or {@code GR…} prefix, cut to its first 9 characters. Unlike {@link #shortId()}
-     * it keeps the token's case and characters, so the names match those gitlab-runner gives the same runner's
-     * caches.
+     * ({@code runner/<short token>/…}), CI_RUNNER_SHORT_TOKEN and the job log's header: the token without its
+     * {@code glrt-} (and {@code t1_}…{@code t3_}), {@code glrtr-}, {@code glcbt-} or {@code GR…} prefix, cut to its
+     * first 9 characters, case and characters kept, so the names match those gitlab-runner gives.
      */
     public String shortToken() {
         String raw = token.reveal();
