@@ -45,7 +45,8 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config = new ConfigOption();
 
-    @Option(names = "--skip-reachability-check", description = "Start even if a coordinator cannot be reached.")
+    @Option(names = "--skip-reachability-check", description = "Do not try each coordinator's address at start"
+            + " (an unreachable one is only a warning anyway).")
     boolean skipReachability;
 
     Map<String, String> environment = System.getenv();
@@ -64,11 +65,10 @@ public final class RunCommand implements Callable<Integer> {
         Logging.configure(loaded.logLevel(), loaded.logFormat());
         loaded.warnings().forEach(warning -> LOG.warn("config {}: {}", path, warning));
         if (!skipReachability) {
-            List<String> unreachable = ConfigValidator.checkReachable(loaded.engine(), Duration.ofSeconds(5));
-            if (!unreachable.isEmpty()) {
-                err.println("config " + path + " has problems:");
-                unreachable.forEach(problem -> err.println("  " + problem));
-                return 1;
+            // as GitLab Runner: a coordinator down at start is an outage like any other (asked again with backoff,
+            // a line when it is back), and the other runners start
+            for (String problem : ConfigValidator.checkReachable(loaded.engine(), Duration.ofSeconds(5))) {
+                LOG.warn("config {}: {}; its jobs will be asked for with backoff until it answers", path, problem);
             }
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

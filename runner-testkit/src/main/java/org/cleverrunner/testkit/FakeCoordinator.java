@@ -112,6 +112,8 @@ public final class FakeCoordinator implements AutoCloseable {
     private volatile boolean closed;
     private volatile String url;
 
+    private final int port;
+
     private FakeCoordinator(Builder builder) {
         this.longPollTimeout = builder.longPollTimeout;
         this.traceUpdateInterval = builder.traceUpdateInterval;
@@ -122,6 +124,7 @@ public final class FakeCoordinator implements AutoCloseable {
         this.registrationTokensAllowed = builder.registrationTokensAllowed;
         this.registrationTokens.addAll(builder.registrationTokens);
         this.nextJobId = builder.firstJobId;
+        this.port = builder.port;
     }
 
     public static Builder builder() {
@@ -130,13 +133,13 @@ public final class FakeCoordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Binds 127.0.0.1 on an ephemeral port and starts serving. */
+    /** Binds 127.0.0.1 on the builder's port (an ephemeral one by default) and starts serving. */
     public synchronized FakeCoordinator start() {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind the fake coordinator", e);
         }
@@ -1530,8 +1533,18 @@ public final class FakeCoordinator implements AutoCloseable {
         private boolean registrationTokensAllowed = true;
         private final Set<String> registrationTokens = new HashSet<>();
         private long firstJobId = 1;
+        private int port;
 
         private Builder() {
+        }
+
+        /** The loopback port to serve on (default: an ephemeral one), e.g. to play a coordinator that comes back. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535");
+            }
+            this.port = port;
+            return this;
         }
 
         /**
