@@ -15,8 +15,10 @@ import org.cleverrunner.cli.config.ConfigPaths;
 import org.cleverrunner.cli.config.ConfigValidator;
 import org.cleverrunner.cli.logging.Logging;
 import org.cleverrunner.cli.metrics.EngineMetrics;
+import org.cleverrunner.cli.metrics.GitLabRunnerMetrics;
 import org.cleverrunner.cli.metrics.MetricsServer;
 import org.cleverrunner.core.Engine;
+import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.JournalLock;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.RunnerSpiException;
@@ -73,14 +75,18 @@ public final class RunCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         EngineMetrics metrics = new EngineMetrics(registry);
+        String version = new Main.Version().getVersion()[0].replace("clever-runner ", "");
+        String systemId = ConfigPaths.systemId(path);
+        GitLabRunnerMetrics gitlabMetrics = new GitLabRunnerMetrics(version, systemId, loaded.engine().concurrent());
         for (RunnerSettings runner : loaded.runners()) {
             metrics.register(runner.name(), runner.provisioner());
+            gitlabMetrics.register(runner);
         }
+        Logging.countProblems(gitlabMetrics::logged);
         Engine engine;
         try {
-            engine = Engine.builder().settings(loaded.engine()).listener(metrics)
-                    .version(new Main.Version().getVersion()[0].replace("clever-runner ", ""))
-                    .systemId(ConfigPaths.systemId(path)).build();
+            engine = Engine.builder().settings(loaded.engine()).listener(EngineListener.all(metrics, gitlabMetrics))
+                    .version(version).systemId(systemId).build();
             engine.start();
         } catch (JournalLock.HeldException e) {
             // one owner of a runner's state: a second run would take the first one's live jobs for abandoned
@@ -95,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
             String listen = loaded.metricsListen().get();
             int colon = listen.lastIndexOf(':');
             server = MetricsServer.builder().host(listen.substring(0, colon))
-                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry)
+                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry).more(gitlabMetrics::scrape)
                     .healthy(engine::isHealthy).build().start();
             LOG.info("metrics and health on http://{}/metrics and /health", listen);
         }

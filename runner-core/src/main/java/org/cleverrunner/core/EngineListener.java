@@ -12,6 +12,57 @@ public interface EngineListener {
     EngineListener NONE = new EngineListener() {
     };
 
+    /** One listener telling each of these, in order, every event. */
+    static EngineListener all(EngineListener... listeners) {
+        java.util.List<EngineListener> each = java.util.List.of(listeners);
+        return new EngineListener() {
+            @Override
+            public void jobAcquired(String runner, long jobId) {
+                each.forEach(l -> l.jobAcquired(runner, jobId));
+            }
+
+            @Override
+            public void hostAcquired(String runner, long jobId, String provisioner, Duration provisioning) {
+                each.forEach(l -> l.hostAcquired(runner, jobId, provisioner, provisioning));
+            }
+
+            @Override
+            public void hostReleased(String runner, long jobId, String provisioner) {
+                each.forEach(l -> l.hostReleased(runner, jobId, provisioner));
+            }
+
+            @Override
+            public void jobFinished(String runner, long jobId, JobOutcome outcome, Duration duration) {
+                each.forEach(l -> l.jobFinished(runner, jobId, outcome, duration));
+            }
+
+            @Override
+            public void billed(String runner, String provisioner, String flavor, long billedSeconds) {
+                each.forEach(l -> l.billed(runner, provisioner, flavor, billedSeconds));
+            }
+
+            @Override
+            public void poolIdle(String runner, String provisioner, String flavor, long idleSeconds) {
+                each.forEach(l -> l.poolIdle(runner, provisioner, flavor, idleSeconds));
+            }
+
+            @Override
+            public void coordinatorError(String runner, String call) {
+                each.forEach(l -> l.coordinatorError(runner, call));
+            }
+
+            @Override
+            public void coordinatorUnavailable(String runner, String url) {
+                each.forEach(l -> l.coordinatorUnavailable(runner, url));
+            }
+
+            @Override
+            public void coordinatorAvailable(String runner, String url, Duration downtime) {
+                each.forEach(l -> l.coordinatorAvailable(runner, url, downtime));
+            }
+        };
+    }
+
     default void jobAcquired(String runner, long jobId) {
     }
 

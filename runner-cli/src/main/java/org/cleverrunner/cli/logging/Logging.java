@@ -101,4 +101,26 @@ public final class Logging {
         }
         context.getLogger("org.cleverrunner").setLevel(threshold);
     }
+
+    /**
+     * Tells {@code sink} of every warning and error logged from now on ({@code "warning"}, {@code "error"}, as
+     * logrus names the levels gitlab-runner's gitlab_runner_errors_total counts); after {@link #configure}.
+     */
+    public static void countProblems(java.util.function.Consumer<String> sink) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ch.qos.logback.core.AppenderBase<ILoggingEvent> counter = new ch.qos.logback.core.AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                if (event.getLevel() == Level.ERROR) {
+                    sink.accept("error");
+                } else if (event.getLevel() == Level.WARN) {
+                    sink.accept("warning");
+                }
+            }
+        };
+        counter.setContext(context);
+        counter.setName("problem-counter");
+        counter.start();
+        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(counter);
+    }
 }

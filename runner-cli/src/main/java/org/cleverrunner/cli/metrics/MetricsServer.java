@@ -33,6 +33,7 @@ public final class MetricsServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final PrometheusMeterRegistry registry;
+    private final java.util.function.Supplier<String> more;
     private final BooleanSupplier healthy;
     private HttpServer server;
     private ExecutorService executor;
@@ -42,6 +43,7 @@ public final class MetricsServer implements AutoCloseable {
         this.port = builder.port;
         this.registry = Objects.requireNonNull(builder.registry, "registry");
         this.healthy = builder.healthy;
+        this.more = builder.more;
     }
 
     public static Builder builder() {
@@ -101,7 +103,7 @@ public final class MetricsServer implements AutoCloseable {
                 exchange.getResponseHeaders().set("Allow", "GET");
                 respond(exchange, 405, JSON, "{\"error\":\"method not allowed\"}");
             } else if (path.equals("/metrics")) {
-                respond(exchange, 200, METRICS_CONTENT_TYPE, registry.scrape());
+                respond(exchange, 200, METRICS_CONTENT_TYPE, registry.scrape() + more.get());
             } else if (isHealthy()) {
                 respond(exchange, 200, JSON, "{\"status\":\"ok\"}");
             } else {
@@ -139,8 +141,15 @@ public final class MetricsServer implements AutoCloseable {
         private int port = 9252;
         private PrometheusMeterRegistry registry;
         private BooleanSupplier healthy = () -> true;
+        private java.util.function.Supplier<String> more = () -> "";
 
         private Builder() {
+        }
+
+        /** More families in the text format, after the registry's (gitlab-runner's, see GitLabRunnerMetrics). */
+        public Builder more(java.util.function.Supplier<String> families) {
+            this.more = Objects.requireNonNull(families, "families");
+            return this;
         }
 
         /** The interface to listen on; default {@code 127.0.0.1}, {@code 0.0.0.0} for every interface. */

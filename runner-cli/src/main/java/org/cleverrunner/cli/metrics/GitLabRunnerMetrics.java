@@ -1,0 +1,181 @@
+package org.cleverrunner.cli.metrics;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.cleverrunner.core.EngineListener;
+import org.cleverrunner.core.RunnerSettings;
+import org.cleverrunner.spi.JobOutcome;
+
+/**
+ * The {@code gitlab_runner_*} metric families a GitLab Runner dashboard reads, with gitlab-runner's names, types and
+ * labels (gitlab-runner 19.4's commands/multi.go, commands/builds_helper.go, helpers/prometheus, common/version.go):
+ * {@code gitlab_runner_version_info}, {@code gitlab_runner_concurrent}, {@code gitlab_runner_limit},
+ * {@code gitlab_runner_jobs} (running), {@code gitlab_runner_jobs_total}, {@code gitlab_runner_failed_jobs_total},
+ * {@code gitlab_runner_job_duration_seconds} and {@code gitlab_runner_errors_total}; {@code runner} is the short
+ * token, as gitlab-runner labels it.
+ *
+ * <p>Written in the text exposition format here rather than through Micrometer: the Prometheus client that
+ * Micrometer uses cannot hold a gauge {@code gitlab_runner_jobs} beside a counter {@code gitlab_runner_jobs_total}
+ * (both are "gitlab_runner_jobs" to it), and dashboards read both.
+ */
+public final class GitLabRunnerMetrics implements EngineListener {
+
+    /** gitlab-runner's job duration buckets, in seconds. */
+    static final double[] DURATION_BUCKETS = {30, 60, 300, 600, 1800, 3600, 7200, 10800, 18000, 36000};
+
+    private final String version;
+    private final String systemId;
+    private final int concurrent;
+    private final Map<String, Runner> runners = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    /** One runner's series. */
+    private static final class Runner {
+        final String shortToken;
+        final String name;
+        final int limit;
+        final AtomicLong running = new AtomicLong();
+        final LongAdder total = new LongAdder();
+        final Map<String, LongAdder> failed = new ConcurrentHashMap<>();
+        final long[] buckets = new long[DURATION_BUCKETS.length];
+        long count;
+        double sum;
+
+        Runner(String shortToken, String name, int limit) {
+            this.shortToken = shortToken;
+            this.name = name;
+            this.limit = limit;
+        }
+    }
+
+    public GitLabRunnerMetrics(String version, String systemId, int concurrent) {
+        this.version = Objects.requireNonNull(version, "version");
+        this.systemId = systemId == null ? "" : systemId;
+        this.concurrent = concurrent;
+    }
+
+    /** Shows the runner's series at 0 before its first job. */
+    public GitLabRunnerMetrics register(RunnerSettings runner) {
+        runners.put(runner.name(), new Runner(runner.shortToken(), runner.name(), runner.limit()));
+        return this;
+    }
+
+    /** A log event of this level ({@code warning}, {@code error}…, as logrus names them), for gitlab_runner_errors_total. */
+    public void logged(String level) {
+        errors.computeIfAbsent(level, l -> new LongAdder()).increment();
+    }
+
+    @Override
+    public void jobAcquired(String runner, long jobId) {
+        Runner series = runners.get(runner);
+        if (series != null) {
+            series.running.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void jobFinished(String runner, long jobId, JobOutcome outcome, Duration duration) {
+        Runner series = runners.get(runner);
+        if (series == null) {
+            return;
+        }
+        series.running.updateAndGet(n -> Math.max(0, n - 1));
+        series.total.increment();
+        if (outcome != null && outcome.status() == JobOutcome.Status.FAILED && outcome.failure() != null) {
+            series.failed.computeIfAbsent(outcome.failure().name().toLowerCase(Locale.ROOT), r -> new LongAdder())
+                    .increment();
+        }
+        if (duration != null) {
+            double seconds = duration.toMillis() / 1000.0;
+            synchronized (series) {
+                for (int i = 0; i < DURATION_BUCKETS.length; i++) {
+                    if (seconds <= DURATION_BUCKETS[i]) {
+                        series.buckets[i]++;
+                    }
+                }
+                series.count++;
+                series.sum += seconds;
+            }
+        }
+    }
+
+    /** The families in Prometheus' text format (version 0.0.4). */
+    public String scrape() {
+        StringBuilder out = new StringBuilder(2048);
+        family(out, "gitlab_runner_version_info", "gauge",
+                "A metric with a constant '1' value labeled by different build stats fields.");
+        out.append("gitlab_runner_version_info{architecture=\"").append(escape(System.getProperty("os.arch")))
+                .append("\",built_at=\"\",go_version=\"").append(escape("java" + System.getProperty("java.version")))
+                .append("\",name=\"clever-runner\",os=\"").append(escape(System.getProperty("os.name")
+                        .toLowerCase(Locale.ROOT))).append("\",revision=\"\",version=\"").append(escape(version))
+                .append("\"} 1\n");
+        family(out, "gitlab_runner_concurrent", "gauge", "The current value of concurrent setting");
+        out.append("gitlab_runner_concurrent ").append(concurrent).append('\n');
+        Map<String, Runner> sorted = new TreeMap<>(runners);
+        family(out, "gitlab_runner_limit", "gauge", "The current value of concurrent setting");
+        sorted.values().forEach(r -> out.append("gitlab_runner_limit").append(labels(r)).append(' ').append(r.limit)
+                .append('\n'));
+        family(out, "gitlab_runner_jobs", "gauge", "The current number of running builds.");
+        sorted.values().forEach(r -> out.append("gitlab_runner_jobs{executor_stage=\"\",runner=\"")
+                .append(escape(r.shortToken)).append("\",runner_name=\"").append(escape(r.name))
+                .append("\",stage=\"\",state=\"running\",system_id=\"").append(escape(systemId)).append("\"} ")
+                .append(r.running.get()).append('\n'));
+        family(out, "gitlab_runner_jobs_total", "counter", "Total number of handled jobs");
+        sorted.values().forEach(r -> out.append("gitlab_runner_jobs_total").append(labels(r)).append(' ')
+                .append(r.total.sum()).append('\n'));
+        family(out, "gitlab_runner_failed_jobs_total", "counter", "Total number of failed jobs");
+        sorted.values().forEach(r -> new TreeMap<>(r.failed).forEach((reason, n) -> out
+                .append("gitlab_runner_failed_jobs_total{failure_reason=\"").append(escape(reason))
+                .append("\",mode=\"\",runner=\"").append(escape(r.shortToken)).append("\",runner_name=\"")
+                .append(escape(r.name)).append("\"} ").append(n.sum()).append('\n')));
+        family(out, "gitlab_runner_job_duration_seconds", "histogram", "Histogram of job durations");
+        sorted.values().forEach(r -> {
+            synchronized (r) {
+                String common = "mode=\"\",runner=\"" + escape(r.shortToken) + "\",runner_name=\"" + escape(r.name)
+                        + "\",system_id=\"" + escape(systemId) + "\"";
+                for (int i = 0; i < DURATION_BUCKETS.length; i++) {
+                    out.append("gitlab_runner_job_duration_seconds_bucket{le=\"").append(number(DURATION_BUCKETS[i]))
+                            .append("\",").append(common).append("} ").append(r.buckets[i]).append('\n');
+                }
+                out.append("gitlab_runner_job_duration_seconds_bucket{le=\"+Inf\",").append(common).append("} ")
+                        .append(r.count).append('\n');
+                out.append("gitlab_runner_job_duration_seconds_sum{").append(common).append("} ").append(r.sum)
+                        .append('\n');
+                out.append("gitlab_runner_job_duration_seconds_count{").append(common).append("} ").append(r.count)
+                        .append('\n');
+            }
+        });
+        family(out, "gitlab_runner_errors_total", "counter", "The number of caught errors.");
+        for (String level : new String[] {"warning", "error"}) {
+            LongAdder n = errors.get(level);
+            out.append("gitlab_runner_errors_total{level=\"").append(level).append("\"} ")
+                    .append(n == null ? 0 : n.sum()).append('\n');
+        }
+        return out.toString();
+    }
+
+    private String labels(Runner r) {
+        return "{runner=\"" + escape(r.shortToken) + "\",runner_name=\"" + escape(r.name) + "\",system_id=\""
+                + escape(systemId) + "\"}";
+    }
+
+    private static void family(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    /** A label value as the text format wants it: backslash, double quote and newline escaped. */
+    static String escape(String value) {
+        return value == null ? "" : value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}
