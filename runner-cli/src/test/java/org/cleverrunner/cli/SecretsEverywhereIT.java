@@ -128,7 +128,8 @@ class SecretsEverywhereIT {
         // a GitLab Runner dashboard's families are there too, labelled by the short token as gitlab-runner does
         assertThat(metrics).containsPattern("\ngitlab_runner_jobs_total\\{runner=\"" + TOKEN.substring(5, 14)
                 + "\",runner_name=\"secrets\",system_id=\"[sr]_[0-9A-Za-z]{12}\"} 1\n")
-                .contains("\ngitlab_runner_concurrent 1\n").contains("# TYPE gitlab_runner_job_duration_seconds histogram");
+                .contains("\ngitlab_runner_concurrent 1\n")
+                .contains("# TYPE gitlab_runner_job_duration_seconds histogram");
         process.destroy(); // SIGTERM: a clean stop, its lines in the log too
         process.waitFor(60, TimeUnit.SECONDS);
         Process list = CliProcess.start(dir.resolve("list.out"), "list", "--config", config.toString());
