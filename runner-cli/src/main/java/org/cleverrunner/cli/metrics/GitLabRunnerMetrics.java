@@ -66,7 +66,7 @@ public final class GitLabRunnerMetrics implements EngineListener {
         return this;
     }
 
-    /** A log event of this level ({@code warning} or {@code error}, as logrus names them): gitlab_runner_errors_total. */
+    /** A log event of this level ({@code warning} or {@code error}, logrus's names): gitlab_runner_errors_total. */
     public void logged(String level) {
         errors.computeIfAbsent(level, l -> new LongAdder()).increment();
     }

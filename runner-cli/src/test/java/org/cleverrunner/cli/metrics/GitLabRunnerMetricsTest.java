@@ -31,7 +31,8 @@ class GitLabRunnerMetricsTest {
                 .contains("# TYPE gitlab_runner_concurrent gauge\ngitlab_runner_concurrent 8\n")
                 .contains("gitlab_runner_limit{" + labels + "} 4\n")
                 .contains("# TYPE gitlab_runner_jobs gauge\ngitlab_runner_jobs{executor_stage=\"\","
-                        + "runner=\"AbCdEf123\",runner_name=\"docker-1\",stage=\"\",state=\"running\",system_id=\"s_0123456789ab\"} 1\n")
+                        + "runner=\"AbCdEf123\",runner_name=\"docker-1\",stage=\"\",state=\"running\","
+                        + "system_id=\"s_0123456789ab\"} 1\n")
                 .contains("# TYPE gitlab_runner_jobs_total counter\ngitlab_runner_jobs_total{" + labels + "} 2\n")
                 .contains("gitlab_runner_failed_jobs_total{failure_reason=\"script_failure\",mode=\"\","
                         + "runner=\"AbCdEf123\",runner_name=\"docker-1\"} 1\n")
