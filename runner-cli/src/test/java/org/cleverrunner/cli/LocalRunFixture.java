@@ -37,6 +37,11 @@ abstract class LocalRunFixture {
         this.firstJobId = firstJobId;
     }
 
+    /** Global lines added to config.toml (after the journal's). */
+    String globalExtra() {
+        return "";
+    }
+
     /** Lines added to the runner's entry. */
     String runnerExtra() {
         return "";
@@ -53,7 +58,8 @@ abstract class LocalRunFixture {
                 .traceUpdateInterval(Duration.ofSeconds(1)).start();
         gitlab.addRunner(token, Set.of(), true);
         Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name, gitlab.url(), token,
-                CliProcess.journal(dir.resolve("journal.json")), "local-docker", runnerExtra(), dockerExtra());
+                CliProcess.journal(dir.resolve("journal.json")) + globalExtra(), "local-docker", runnerExtra(),
+                dockerExtra());
         process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 
@@ -63,6 +69,11 @@ abstract class LocalRunFixture {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         gitlab.close();
+    }
+
+    /** The runner's token, registered in the fake. */
+    String token() {
+        return token;
     }
 
     String runnerLog() throws IOException {

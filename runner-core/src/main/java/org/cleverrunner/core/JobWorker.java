@@ -103,10 +103,21 @@ final class JobWorker {
         control.abort();
     }
 
+    /** When run() began, for the duration_s field of the job's last log line. */
+    private long startedAt;
+
     private void run() {
         long started = System.nanoTime();
+        startedAt = started;
         JobOutcome outcome = null;
         boolean confirmed = false;
+        // what GitLab Runner's JSON log lines carry as fields: whose line it is, which job and project
+        org.slf4j.MDC.put("runner", runner.shortToken());
+        org.slf4j.MDC.put("runner_name", runner.name());
+        org.slf4j.MDC.put("job", Long.toString(job.id()));
+        if (job.jobInfo() != null && job.jobInfo().projectId() > 0) {
+            org.slf4j.MDC.put("project", Long.toString(job.jobInfo().projectId()));
+        }
         try {
             JobUpdateResult ack = client.updateJob(job.id(), job.token(), JobUpdate.running());
             if (ack.outcome() != JobUpdateResult.Outcome.ACCEPTED
@@ -156,6 +167,7 @@ final class JobWorker {
             }
             engine.unregister(this);
             releaseSlot.run();
+            org.slf4j.MDC.clear();
         }
     }
 
@@ -239,8 +251,17 @@ final class JobWorker {
                     "the runner was shut down");
         }
         finish(uploader, outcome);
+        org.slf4j.MDC.put("job-status", outcome.status().name().toLowerCase(java.util.Locale.ROOT));
+        org.slf4j.MDC.put("duration_s", String.format(java.util.Locale.ROOT, "%.3f",
+                (System.nanoTime() - startedAt) / 1e9));
+        if (outcome.failure() != null) {
+            org.slf4j.MDC.put("failure_reason", outcome.failure().name().toLowerCase(java.util.Locale.ROOT));
+        }
         LOG.info("runner {}: job {} finished: {}{}", runner.name(), job.id(), outcome.status(),
                 outcome.failure() == null ? "" : " (" + outcome.failure() + ")");
+        org.slf4j.MDC.remove("job-status");
+        org.slf4j.MDC.remove("duration_s");
+        org.slf4j.MDC.remove("failure_reason");
         return outcome;
     }
 

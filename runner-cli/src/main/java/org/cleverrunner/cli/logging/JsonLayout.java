@@ -11,10 +11,16 @@ import java.util.Map;
 
 /**
  * One JSON object per line: {@code time} (ISO-8601 UTC), {@code level}, {@code logger}, {@code thread},
- * {@code message}, the MDC entries when there are some, and {@code error} (the stack trace) when there is one.
+ * {@code message}, the MDC entries beside them (a job's {@code runner}, {@code job}, {@code project}, and on its last
+ * line {@code job-status}, {@code duration_s}, {@code failure_reason}), and {@code error} (the stack trace).
  * Strings are redacted before they are escaped, so that a token split by escaping is still found.
  */
 public class JsonLayout extends LayoutBase<ILoggingEvent> {
+
+    /** The layout's own fields, which an MDC entry never replaces. */
+    private static final java.util.Set<String> TOP_LEVEL = java.util.Set.of("time", "level", "logger", "thread",
+            "message", "error");
+    private static final java.util.Set<String> NUMERIC = java.util.Set.of("job", "project", "duration_s");
 
     @Override
     public String doLayout(ILoggingEvent event) {
@@ -28,18 +34,21 @@ public class JsonLayout extends LayoutBase<ILoggingEvent> {
         field(json, "thread", event.getThreadName());
         json.append(',');
         field(json, "message", event.getFormattedMessage());
+        // the job's fields (runner, runner_name, job, project, job-status, duration_s, failure_reason) at the top,
+        // where GitLab Runner's JSON lines carry them; numbers as numbers
         Map<String, String> mdc = event.getMDCPropertyMap();
-        if (mdc != null && !mdc.isEmpty()) {
-            json.append(",\"mdc\":{");
-            boolean first = true;
-            for (Map.Entry<String, String> entry : mdc.entrySet()) {
-                if (!first) {
+        if (mdc != null) {
+            new java.util.TreeMap<>(mdc).forEach((key, value) -> {
+                if (!TOP_LEVEL.contains(key)) {
                     json.append(',');
+                    if (NUMERIC.contains(key) && value != null && value.matches("[0-9]+(\\.[0-9]+)?")) {
+                        json.append('"').append(JsonStringEncoder.getInstance().quoteAsString(key)).append("\":")
+                                .append(value);
+                    } else {
+                        field(json, key, value);
+                    }
                 }
-                first = false;
-                field(json, entry.getKey(), entry.getValue());
-            }
-            json.append('}');
+            });
         }
         IThrowableProxy error = event.getThrowableProxy();
         if (error != null) {

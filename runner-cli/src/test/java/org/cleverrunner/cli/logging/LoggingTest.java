@@ -70,6 +70,33 @@ class LoggingTest {
     }
 
     @Test
+    void aJobsFieldsAreTopLevelJsonFieldsAsInGitLabRunnersLinesNumbersAsNumbers() throws Exception {
+        Logging.configure("info", "json", out);
+        org.slf4j.MDC.put("runner", "AbCdEf123");
+        org.slf4j.MDC.put("job", "4242");
+        org.slf4j.MDC.put("project", "17");
+        org.slf4j.MDC.put("job-status", "failed");
+        org.slf4j.MDC.put("duration_s", "12.500");
+        org.slf4j.MDC.put("failure_reason", "script_failure");
+        org.slf4j.MDC.put("message", "an MDC entry never replaces the layout's own field");
+        try {
+            LOG.info("runner r: job 4242 finished: FAILED (SCRIPT_FAILURE)");
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+
+        JsonNode line = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).strip());
+        assertThat(line.get("runner").asText()).isEqualTo("AbCdEf123");
+        assertThat(line.get("job").isNumber()).isTrue();
+        assertThat(line.get("job").asLong()).isEqualTo(4242);
+        assertThat(line.get("project").asLong()).isEqualTo(17);
+        assertThat(line.get("duration_s").asDouble()).isEqualTo(12.5);
+        assertThat(line.get("job-status").asText()).isEqualTo("failed");
+        assertThat(line.get("failure_reason").asText()).isEqualTo("script_failure");
+        assertThat(line.get("message").asText()).isEqualTo("runner r: job 4242 finished: FAILED (SCRIPT_FAILURE)");
+    }
+
+    @Test
     void atDebugTheHttpWireAndHeaderLoggersOfLibrariesStaySilent() {
         Logging.configure("debug", "text", out);
         String auth = "eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InMzY3IzdC1yZWdpc3RyeSJ9";
