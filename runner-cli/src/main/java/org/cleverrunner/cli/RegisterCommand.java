@@ -57,21 +57,23 @@ public final class RegisterCommand implements Callable<Integer> {
     String token;
 
     @Option(names = {"-n", "--name", "--description"}, paramLabel = "NAME",
-            description = "The runner's name (default: this machine's host name).")
+            description = "The runner's name (default: $RUNNER_NAME, else this machine's host name).")
     String name;
 
     @Option(names = "--tag-list", split = ",", paramLabel = "TAG",
-            description = "Tags of the jobs it takes (registration token only).")
+            description = "Tags of the jobs it takes (registration token only; default: $RUNNER_TAG_LIST).")
     List<String> tags = List.of();
 
-    @Option(names = "--run-untagged", description = "Also take untagged jobs (always so when there are no tags).")
+    @Option(names = "--run-untagged", description = "Also take untagged jobs (always so when there are no tags;"
+            + " default: $REGISTER_RUN_UNTAGGED).")
     boolean runUntagged;
 
-    @Option(names = "--locked", description = "Lock the runner to its current projects (registration token only).")
+    @Option(names = "--locked", description = "Lock the runner to its current projects (registration token only;"
+            + " default: $REGISTER_LOCKED).")
     boolean locked;
 
-    @Option(names = "--executor", defaultValue = "docker", paramLabel = "ID",
-            description = "The executor (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--executor", paramLabel = "ID",
+            description = "The executor (default: $RUNNER_EXECUTOR, else docker).")
     String executor;
 
     @Option(names = "--provisioner", defaultValue = "local-docker", paramLabel = "ID",
@@ -79,7 +81,8 @@ public final class RegisterCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     String provisioner;
 
-    @Option(names = "--docker-image", paramLabel = "IMAGE", description = "The image of jobs that name none.")
+    @Option(names = "--docker-image", paramLabel = "IMAGE",
+            description = "The image of jobs that name none (default: $DOCKER_IMAGE).")
     String dockerImage;
 
     @Option(names = "--non-interactive", hidden = true,
@@ -109,7 +112,19 @@ public final class RegisterCommand implements Callable<Integer> {
         if (secret == null) {
             throw usage("Missing --token glrt-… or --registration-token (or CI_SERVER_TOKEN / REGISTRATION_TOKEN)");
         }
-        String runnerName = firstNonBlank(name, hostName());
+        // gitlab-runner's environment variables, for scripts written for it; options win
+        String runnerName = firstNonBlank(name, environment.get("RUNNER_NAME"), hostName());
+        List<String> runnerTags = !tags.isEmpty() ? tags : environment.getOrDefault("RUNNER_TAG_LIST", "").isBlank()
+                ? List.of() : java.util.Arrays.stream(environment.get("RUNNER_TAG_LIST").split(","))
+                        .map(String::strip).filter(tag -> !tag.isEmpty()).toList();
+        boolean untagged = runUntagged || truthy(environment.get("REGISTER_RUN_UNTAGGED"));
+        boolean lockedToProjects = locked || truthy(environment.get("REGISTER_LOCKED"));
+        executor = firstNonBlank(executor, environment.get("RUNNER_EXECUTOR"), "docker");
+        dockerImage = firstNonBlank(dockerImage, environment.get("DOCKER_IMAGE"));
+        if (!runnerTags.isEmpty() && (runnerToken != null || Coordinators.isRunnerToken(secret))) {
+            throw usage("--tag-list (or RUNNER_TAG_LIST) cannot be given with a runner authentication token (glrt-…):"
+                    + " such a runner's tags are set in GitLab, where it was created");
+        }
         Path path = config.resolve(environment);
         try {
             Config existing = Files.exists(path) ? Config.load(path) : null;
@@ -122,8 +137,8 @@ public final class RegisterCommand implements Callable<Integer> {
             // A glrt- token is an authentication token even given as a registration token, as gitlab-runner treats it.
             boolean created = runnerToken == null && !Coordinators.isRunnerToken(secret);
             RunnerCredentials credentials = created
-                    ? client.register(new RegistrationRequest(secret, runnerName, tags, runUntagged || tags.isEmpty(),
-                            locked, false, null, 0, null))
+                    ? client.register(new RegistrationRequest(secret, runnerName, runnerTags,
+                            untagged || runnerTags.isEmpty(), lockedToProjects, false, null, 0, null))
                     : client.verify(secret, ConfigPaths.systemId(path));
             ObjectNode runner = runnerTable(runnerName, coordinatorUrl, credentials);
             try {
@@ -183,5 +198,9 @@ public final class RegisterCommand implements Callable<Integer> {
 
     static String firstNonBlank(String... values) {
         return Arrays.stream(values).filter(value -> value != null && !value.isBlank()).findFirst().orElse(null);
+    }
+
+    private static boolean truthy(String value) {
+        return value != null && org.cleverrunner.cli.config.FeatureFlags.truthy(value);
     }
 }

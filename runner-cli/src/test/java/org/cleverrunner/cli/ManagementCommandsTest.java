@@ -92,6 +92,36 @@ class ManagementCommandsTest {
     }
 
     @Test
+    void registerReadsGitLabRunnersEnvironmentVariablesAndRefusesTagsWithARunnerToken() throws IOException {
+        Path config = dir.resolve("env/config.toml");
+        Map<String, String> env = Map.of("CI_SERVER_URL", gitlab.serverUrl(), "REGISTRATION_TOKEN",
+                REGISTRATION_TOKEN, "RUNNER_NAME", "from-env", "RUNNER_TAG_LIST", "linux, docker",
+                "REGISTER_RUN_UNTAGGED", "true", "REGISTER_LOCKED", "1", "RUNNER_EXECUTOR", "docker",
+                "DOCKER_IMAGE", "alpine:3.21");
+        int code = run(new RegisterCommand(), env, "--config", config.toString());
+
+        assertThat(code).as(err.toString()).isZero();
+        RunnerHandle created = gitlab.runners().stream().filter(r -> "from-env".equals(r.description()))
+                .findFirst().orElseThrow();
+        assertThat(created.tags()).containsExactlyInAnyOrder("linux", "docker");
+        assertThat(created.runUntagged()).isTrue();
+        // GitLab's register API field, as sent
+        assertThat(gitlab.requests(org.cleverrunner.testkit.Endpoint.REGISTER)).map(r -> r.bodyText())
+                .filteredOn(body -> body.contains("\"description\":\"from-env\"")).singleElement().asString()
+                .contains("\"locked\":true", "\"run_untagged\":true");
+        assertThat(Config.load(config).runner("from-env").orElseThrow().defaultImage()).isEqualTo("alpine:3.21");
+
+        RunnerHandle existing = gitlab.addRunner(Set.of(), true);
+        err.getBuffer().setLength(0);
+        code = run(new RegisterCommand(), Map.of(), "--config", dir.resolve("other.toml").toString(), "--url",
+                gitlab.serverUrl(), "--token", existing.token(), "--tag-list", "linux");
+        assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("--tag-list (or RUNNER_TAG_LIST) cannot be given with a runner"
+                + " authentication token").doesNotContain(existing.token());
+        assertThat(dir.resolve("other.toml")).doesNotExist();
+    }
+
+    @Test
     void registerWithARunnerTokenFromTheEnvironmentVerifiesItAndAppends() throws IOException {
         RunnerHandle first = gitlab.addRunner(Set.of(), true);
         RunnerHandle second = gitlab.addRunner(Set.of(), true);

@@ -11,7 +11,7 @@ import java.util.Map;
  * is; any other (another value, a flag this runner has no equivalent for, an unknown name) is named in a warning,
  * since a runner that silently ignored it would behave otherwise than its operator expects.
  */
-final class FeatureFlags {
+public final class FeatureFlags {
 
     /** The flags whose behaviour this runner has, with the value that describes it. */
     static final Map<String, Boolean> BEHAVIOUR = Map.ofEntries(
@@ -58,7 +58,7 @@ final class FeatureFlags {
     }
 
     /** GitLab Runner's reading of a flag's text value: true, 1 (and t, T, TRUE…) as strconv.ParseBool. */
-    static boolean truthy(String value) {
+    public static boolean truthy(String value) {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "1", "t", "true" -> true;
             default -> false;
