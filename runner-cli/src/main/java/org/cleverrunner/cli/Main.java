@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "clever-runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Elastic CI runner for GitLab and Heptapod: each job on a Docker host of its own.",
         subcommands = {RunCommand.class, ExecCommand.class, RegisterCommand.class, VerifyCommand.class,
-                UnregisterCommand.class, ListCommand.class, ReapCommand.class, SimulatePoolCommand.class,
+                UnregisterCommand.class, ResetTokenCommand.class, ListCommand.class, StatusCommand.class,
+                ReapCommand.class, SimulatePoolCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

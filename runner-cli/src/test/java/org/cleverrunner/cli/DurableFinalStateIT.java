@@ -260,10 +260,16 @@ class DurableFinalStateIT {
         assertThat(Files.readString(dir.resolve("runner-2.log"), StandardCharsets.UTF_8))
                 .contains("pid " + first.pid()).contains("journal");
 
+        Process status = cli("status", "--config", config().toString());
+        assertThat(status.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(status.exitValue()).isZero();
+        assertThat(Files.readString(dir.resolve("runner-3.log"))).contains("clever-runner: running (pid "
+                + first.pid());
+
         Process reap = cli("reap", "--config", config().toString());
         assertThat(reap.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(reap.exitValue()).as(logsText()).isEqualTo(1);
-        assertThat(Files.readString(dir.resolve("runner-3.log"))).contains("pid " + first.pid()).contains("--force");
+        assertThat(Files.readString(dir.resolve("runner-4.log"))).contains("pid " + first.pid()).contains("--force");
         Thread.sleep(1_500);
         assertThat(gitlab.job(live.id()).state()).as("the live job is untouched\n" + logsText())
                 .isEqualTo(JobState.RUNNING);
@@ -273,7 +279,7 @@ class DurableFinalStateIT {
         Process forced = cli("reap", "--force", "--config", config().toString());
         assertThat(forced.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(forced.exitValue()).as(logsText()).isZero();
-        assertThat(Files.readString(dir.resolve("runner-4.log"))).contains("removed");
+        assertThat(Files.readString(dir.resolve("runner-5.log"))).contains("removed");
         gitlab.awaitJob(live.id(), Duration.ofSeconds(60)); // its container is gone: the job ends
     }
 }

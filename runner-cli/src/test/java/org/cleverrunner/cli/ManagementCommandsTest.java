@@ -54,6 +54,10 @@ class ManagementCommandsTest {
             unregister.environment = environment;
         } else if (command instanceof ListCommand list) {
             list.environment = environment;
+        } else if (command instanceof ResetTokenCommand reset) {
+            reset.environment = environment;
+        } else if (command instanceof StatusCommand status) {
+            status.environment = environment;
         }
         CommandLine line = new CommandLine(command);
         line.setOut(new PrintWriter(out, true));
@@ -119,6 +123,31 @@ class ManagementCommandsTest {
         assertThat(err.toString()).contains("--tag-list (or RUNNER_TAG_LIST) cannot be given with a runner"
                 + " authentication token").doesNotContain(existing.token());
         assertThat(dir.resolve("other.toml")).doesNotExist();
+    }
+
+    @Test
+    void resetTokenSavesTheNewTokenWhichGitLabThenAcceptsAndStatusSaysNotRunning() throws IOException {
+        RunnerHandle runner = gitlab.addRunner(Set.of(), true);
+        String old = runner.token();
+        Path config = dir.resolve("reset/config.toml");
+        assertThat(run(new RegisterCommand(), Map.of(), "--config", config.toString(), "--url", gitlab.serverUrl(),
+                "--token", old, "--name", "rotating")).as(err.toString()).isZero();
+
+        int code = run(new ResetTokenCommand(), Map.of(), "--config", config.toString(), "--name", "rotating");
+
+        assertThat(code).as(err.toString()).isZero();
+        String saved = Config.load(config).runner("rotating").orElseThrow().token().reveal();
+        assertThat(saved).startsWith("glrt-").isNotEqualTo(old).isEqualTo(runner.token());
+        assertThat(Files.readString(config)).contains("token_obtained_at").contains("token_expires_at");
+        assertThat(out.toString()).contains("rotating: new token saved").doesNotContain(saved).doesNotContain(old);
+        // GitLab takes the new one
+        assertThat(run(new VerifyCommand(), Map.of(), "--config", config.toString())).isZero();
+        assertThat(run(new ResetTokenCommand(), Map.of(), "--config", config.toString())).isNotZero();
+        assertThat(err.toString()).contains("give --name NAME or --all-runners");
+
+        out.getBuffer().setLength(0);
+        assertThat(run(new StatusCommand(), Map.of(), "--config", config.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("clever-runner: not running");
     }
 
     @Test
