@@ -6,18 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
-import org.cleverrunner.cli.config.ConfigException;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.RunnerCredentials;
 import org.cleverrunner.core.RunnerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code reset-token}: as gitlab-runner's, asks GitLab for a new authentication token for the named runner (or every
@@ -27,13 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reset-token", mixinStandardHelpOptions = true,
         description = "Replace a runner's authentication token with a new one from GitLab, saved in the config.")
-public final class ResetTokenCommand implements Callable<Integer> {
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    ConfigOption config = new ConfigOption();
+public final class ResetTokenCommand extends ConfigCommand {
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "The runner whose token to reset.")
     String name;
@@ -41,35 +30,25 @@ public final class ResetTokenCommand implements Callable<Integer> {
     @Option(names = "--all-runners", description = "Reset the token of every runner of the config.")
     boolean all;
 
-    Map<String, String> environment = System.getenv();
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int run(Path path, PrintWriter out, PrintWriter err) {
         if ((name == null) == !all) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --name NAME or --all-runners");
         }
-        Path path = config.resolve(environment);
         int failures = 0;
-        try {
-            List<RunnerSettings> runners = Runners.select(Config.load(path), name, false);
-            for (RunnerSettings runner : runners) {
-                try {
-                    RunnerCredentials credentials = Coordinators.client(runner).resetToken(runner.token().reveal());
-                    // read again: the previous runner's new token is in the file now
-                    Config current = Config.load(path);
-                    Config.write(path, withToken(current.tree(), runner.name(), credentials));
-                    out.println(runner.name() + ": new token saved in " + path
-                            + (credentials.tokenExpiresAt() == null ? "" : ", expires " + credentials.tokenExpiresAt()));
-                } catch (CoordinatorException e) {
-                    failures++;
-                    err.println(runner.name() + ": the token was not reset (" + runner.url() + "): " + e.getMessage());
-                }
+        List<RunnerSettings> runners = Runners.select(Config.load(path), name, false);
+        for (RunnerSettings runner : runners) {
+            try {
+                RunnerCredentials credentials = Coordinators.client(runner).resetToken(runner.token().reveal());
+                // read again: the previous runner's new token is in the file now
+                Config current = Config.load(path);
+                Config.write(path, withToken(current.tree(), runner.name(), credentials));
+                out.println(runner.name() + ": new token saved in " + path
+                        + (credentials.tokenExpiresAt() == null ? "" : ", expires " + credentials.tokenExpiresAt()));
+            } catch (CoordinatorException e) {
+                failures++;
+                err.println(runner.name() + ": the token was not reset (" + runner.url() + "): " + e.getMessage());
             }
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return 1;
         }
         return failures == 0 ? 0 : 1;
     }

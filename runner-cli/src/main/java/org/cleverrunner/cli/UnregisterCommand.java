@@ -4,31 +4,19 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
-import org.cleverrunner.cli.config.ConfigException;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.CoordinatorForbiddenException;
 import org.cleverrunner.core.RunnerSettings;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code unregister}: deletes runners on their coordinator and removes them from config.toml. */
 @Command(name = "unregister", mixinStandardHelpOptions = true,
         description = "Delete a runner (or all) on its coordinator and remove it from the config file.")
-public final class UnregisterCommand implements Callable<Integer> {
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    ConfigOption config = new ConfigOption();
+public final class UnregisterCommand extends ConfigCommand {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
@@ -41,39 +29,29 @@ public final class UnregisterCommand implements Callable<Integer> {
         boolean all;
     }
 
-    Map<String, String> environment = System.getenv();
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Path path = config.resolve(environment);
-        try {
-            Config loaded = Config.load(path);
-            List<RunnerSettings> runners = Runners.select(loaded, which.all ? null : which.name, which.all);
-            Set<String> removed = new LinkedHashSet<>();
-            for (RunnerSettings runner : runners) {
-                try {
-                    Coordinators.client(runner).unregister(runner.token().reveal());
-                    removed.add(runner.name());
-                    out.println(runner.name() + ": unregistered from " + runner.url());
-                } catch (CoordinatorForbiddenException e) {
-                    // The coordinator no longer knows this token: the entry can never work again, drop it.
-                    removed.add(runner.name());
-                    out.println(runner.name() + ": token already refused by " + runner.url() + ", removing it: "
-                            + e.getMessage());
-                } catch (CoordinatorException e) {
-                    err.println(runner.name() + ": could not unregister, kept in the config: " + e.getMessage());
-                }
+    int run(Path path, PrintWriter out, PrintWriter err) {
+        Config loaded = Config.load(path);
+        List<RunnerSettings> runners = Runners.select(loaded, which.all ? null : which.name, which.all);
+        Set<String> removed = new LinkedHashSet<>();
+        for (RunnerSettings runner : runners) {
+            try {
+                Coordinators.client(runner).unregister(runner.token().reveal());
+                removed.add(runner.name());
+                out.println(runner.name() + ": unregistered from " + runner.url());
+            } catch (CoordinatorForbiddenException e) {
+                // The coordinator no longer knows this token: the entry can never work again, drop it.
+                removed.add(runner.name());
+                out.println(runner.name() + ": token already refused by " + runner.url() + ", removing it: "
+                        + e.getMessage());
+            } catch (CoordinatorException e) {
+                err.println(runner.name() + ": could not unregister, kept in the config: " + e.getMessage());
             }
-            if (!removed.isEmpty()) {
-                Config.write(path, loaded.treeWithoutRunners(removed));
-                out.println("Removed from " + path + ": " + String.join(", ", removed));
-            }
-            return removed.size() == runners.size() ? 0 : 1;
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return 1;
         }
+        if (!removed.isEmpty()) {
+            Config.write(path, loaded.treeWithoutRunners(removed));
+            out.println("Removed from " + path + ": " + String.join(", ", removed));
+        }
+        return removed.size() == runners.size() ? 0 : 1;
     }
 }

@@ -4,31 +4,19 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
-import org.cleverrunner.cli.config.ConfigException;
 import org.cleverrunner.cli.config.ConfigPaths;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.CoordinatorForbiddenException;
 import org.cleverrunner.core.RunnerSettings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code verify}: asks each runner's coordinator whether its token is still valid. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Check that the coordinator still accepts each runner's token (or the named runner's).")
-public final class VerifyCommand implements Callable<Integer> {
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    ConfigOption config = new ConfigOption();
+public final class VerifyCommand extends ConfigCommand {
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Only this runner.")
     String name;
@@ -36,40 +24,30 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--delete", description = "Remove from the config the runners whose token is refused.")
     boolean delete;
 
-    Map<String, String> environment = System.getenv();
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Path path = config.resolve(environment);
-        try {
-            Config loaded = Config.load(path);
-            List<RunnerSettings> runners = Runners.select(loaded, name, false);
-            String systemId = ConfigPaths.systemId(path);
-            Set<String> refused = new LinkedHashSet<>();
-            boolean allOk = true;
-            for (RunnerSettings runner : runners) {
-                try {
-                    Coordinators.client(runner).verify(runner.token().reveal(), systemId);
-                    out.println(runner.name() + ": ok (" + runner.url() + ")");
-                } catch (CoordinatorForbiddenException e) {
-                    allOk = false;
-                    refused.add(runner.name());
-                    out.println(runner.name() + ": refused (" + runner.url() + "): " + e.getMessage());
-                } catch (CoordinatorException e) {
-                    allOk = false;
-                    out.println(runner.name() + ": not verified (" + runner.url() + "): " + e.getMessage());
-                }
+    int run(Path path, PrintWriter out, PrintWriter err) {
+        Config loaded = Config.load(path);
+        List<RunnerSettings> runners = Runners.select(loaded, name, false);
+        String systemId = ConfigPaths.systemId(path);
+        Set<String> refused = new LinkedHashSet<>();
+        boolean allOk = true;
+        for (RunnerSettings runner : runners) {
+            try {
+                Coordinators.client(runner).verify(runner.token().reveal(), systemId);
+                out.println(runner.name() + ": ok (" + runner.url() + ")");
+            } catch (CoordinatorForbiddenException e) {
+                allOk = false;
+                refused.add(runner.name());
+                out.println(runner.name() + ": refused (" + runner.url() + "): " + e.getMessage());
+            } catch (CoordinatorException e) {
+                allOk = false;
+                out.println(runner.name() + ": not verified (" + runner.url() + "): " + e.getMessage());
             }
-            if (delete && !refused.isEmpty()) {
-                Config.write(path, loaded.treeWithoutRunners(refused));
-                out.println("Removed from " + path + ": " + String.join(", ", refused));
-            }
-            return allOk ? 0 : 1;
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return 1;
         }
+        if (delete && !refused.isEmpty()) {
+            Config.write(path, loaded.treeWithoutRunners(refused));
+            out.println("Removed from " + path + ": " + String.join(", ", refused));
+        }
+        return allOk ? 0 : 1;
     }
 }

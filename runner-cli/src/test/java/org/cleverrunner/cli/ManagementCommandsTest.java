@@ -48,16 +48,8 @@ class ManagementCommandsTest {
     private int run(Callable<Integer> command, Map<String, String> environment, String... args) {
         if (command instanceof RegisterCommand register) {
             register.environment = environment;
-        } else if (command instanceof VerifyCommand verify) {
-            verify.environment = environment;
-        } else if (command instanceof UnregisterCommand unregister) {
-            unregister.environment = environment;
-        } else if (command instanceof ListCommand list) {
-            list.environment = environment;
-        } else if (command instanceof ResetTokenCommand reset) {
-            reset.environment = environment;
-        } else if (command instanceof StatusCommand status) {
-            status.environment = environment;
+        } else if (command instanceof ConfigCommand configCommand) {
+            configCommand.environment = environment;
         }
         CommandLine line = new CommandLine(command);
         line.setOut(new PrintWriter(out, true));
