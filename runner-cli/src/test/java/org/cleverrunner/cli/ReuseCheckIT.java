@@ -32,19 +32,21 @@ class ReuseCheckIT {
                         null, null, Map.of()))) {
             URI endpoint = URI.create("http://127.0.0.1:" + gateway.port() + "/");
 
-            assertThat(check.check(endpoint, token, job)).isNull();
-            assertThat(check.check(endpoint, Secret.of("not-the-token"), job)).isEqualTo("HTTP 401");
+            assertThat(check.check(endpoint, token, "reusechk", job)).isNull();
+            assertThat(check.check(endpoint, Secret.of("not-the-token"), "reusechk", job)).isEqualTo("HTTP 401");
 
             String volume = docker.createVolumeCmd().withName("reuse-check-" + job).withLabels(Map.of(
-                    Executor.MANAGED_LABEL, "true", Executor.JOB_LABEL, job)).exec().getName();
+                    Executor.MANAGED_LABEL, "true", Executor.JOB_LABEL, job, Executor.RUNNER_LABEL, "reusechk"))
+                    .exec().getName();
             try {
-                assertThat(check.check(endpoint, token, job)).isEqualTo("1 volume of job " + job + " left");
-                // another job's resources are not this host's previous job's
-                assertThat(check.check(endpoint, token, job + "1")).isNull();
+                assertThat(check.check(endpoint, token, "reusechk", job)).isEqualTo("1 volume of job " + job + " left");
+                // another job's resources are not this host's previous job's, nor another runner's job of that id
+                assertThat(check.check(endpoint, token, "reusechk", job + "1")).isNull();
+                assertThat(check.check(endpoint, token, "otherrun", job)).isNull();
             } finally {
                 docker.removeVolumeCmd(volume).exec();
             }
-            assertThat(check.check(endpoint, token, job)).isNull();
+            assertThat(check.check(endpoint, token, "reusechk", job)).isNull();
         }
     }
 }

@@ -16,6 +16,9 @@ public interface Executor extends AutoCloseable {
     /** The label naming the job (its id) each of those belongs to. */
     String JOB_LABEL = "org.cleverrunner.job";
 
+    /** The label naming the runner ({@link JobPlan#runnerId()}) whose job it is: job ids repeat across GitLabs. */
+    String RUNNER_LABEL = "org.cleverrunner.runner";
+
     /** Runs the job on the host and returns how it ended. */
     JobOutcome run(JobPlan plan, Host host, JobContext context) throws InterruptedException;
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 public final class Names {
 
     public static final String LABEL_MANAGED = org.cleverrunner.spi.Executor.MANAGED_LABEL;
-    public static final String LABEL_RUNNER = "org.cleverrunner.runner";
+    public static final String LABEL_RUNNER = org.cleverrunner.spi.Executor.RUNNER_LABEL;
     public static final String LABEL_JOB = org.cleverrunner.spi.Executor.JOB_LABEL;
     public static final String LABEL_ROLE = "org.cleverrunner.role";
 

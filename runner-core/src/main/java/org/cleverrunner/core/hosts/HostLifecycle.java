@@ -305,8 +305,8 @@ public final class HostLifecycle implements FlavoredProvisioner, ReapingProvisio
     }
 
     /** Whether a kept host still answers and holds nothing of its previous job (null), or why not. */
-    String check(Host host, String previousJob) throws InterruptedException {
-        return settings.reuseProbe().check(host.dockerEndpoint(), host.accessToken(), previousJob);
+    String check(Host host, String runner, String previousJob) throws InterruptedException {
+        return settings.reuseProbe().check(host.dockerEndpoint(), host.accessToken(), runner, previousJob);
     }
 
     /**

@@ -19,25 +19,31 @@ public interface HostProbe {
     /**
      * The check of a warm pool's host after a job and before the next: it answers {@link #gatewayPing()}, and its
      * Engine holds no container, network or volume of the job that ran on it (labelled by the executor with
-     * {@link Executor#MANAGED_LABEL} and its job id): that job left nothing the next can see.
+     * {@link Executor#MANAGED_LABEL}, the runner and its job id): that job left nothing the next can see.
      */
     @FunctionalInterface
     interface Reuse {
-        /** Null when the host may take another job, else why not; {@code previousJob} null: ping only. */
-        String check(URI endpoint, Secret accessToken, String previousJob) throws InterruptedException;
+        /**
+         * Null when the host may take another job, else why not; {@code previousJob} null: ping only.
+         *
+         * @param runner the runner whose job ran ({@link Executor#RUNNER_LABEL}), or null for any
+         */
+        String check(URI endpoint, Secret accessToken, String runner, String previousJob)
+                throws InterruptedException;
 
         /** The default: the ping, then the listings by label through the gateway. */
         static Reuse cleanEngine() {
             HostProbe ping = gatewayPing();
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            return (endpoint, token, previousJob) -> {
+            return (endpoint, token, runner, previousJob) -> {
                 String answer = ping.check(endpoint, token);
                 if (answer != null || previousJob == null) {
                     return answer;
                 }
                 String labels = "{\"label\":[\"" + Executor.MANAGED_LABEL + "=true\",\"" + Executor.JOB_LABEL + "="
-                        + previousJob + "\"]}";
+                        + previousJob + "\"" + (runner == null ? "" : ",\"" + Executor.RUNNER_LABEL + "=" + runner + "\"")
+                        + "]}";
                 String filter = java.net.URLEncoder.encode(labels, java.nio.charset.StandardCharsets.UTF_8);
                 for (String[] kind : new String[][] {{"/containers/json?all=1&filters=", "container"},
                         {"/networks?filters=", "network"}, {"/volumes?filters=", "volume"}}) {

@@ -115,7 +115,7 @@ final class WarmPool implements AutoCloseable {
                 case REUSED -> {
                     Host host = ready.get(slot.id());
                     // the listing of what the previous job left was done when it ended: a ping says it still lives
-                    String problem = host == null ? "gone" : lifecycle.check(host, null);
+                    String problem = host == null ? "gone" : lifecycle.check(host, runnerId, null);
                     if (problem == null) {
                         LOG.info("job {} takes the warm VM {} ({} use)", request.jobId(), host.id(), slot.uses());
                         began(slot, request);
@@ -173,7 +173,7 @@ final class WarmPool implements AutoCloseable {
         used.ended(clock.instant());
         boolean healthy;
         try {
-            String problem = closed ? "the runner is stopping" : lifecycle.check(host, used.lastJob);
+            String problem = closed ? "the runner is stopping" : lifecycle.check(host, runnerId, used.lastJob);
             healthy = problem == null;
             if (!healthy && !closed) {
                 LOG.warn("the warm VM {} failed its check after job {} ({}): deleted", host.id(), used.lastJob,

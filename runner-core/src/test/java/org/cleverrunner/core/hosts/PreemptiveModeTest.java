@@ -58,7 +58,7 @@ class PreemptiveModeTest {
         InMemoryBackend backend = new InMemoryBackend();
         backend.bootPolls = 1;
         lifecycle = new HostLifecycle(backend, HostLifecycle.Settings.defaults().withPollInterval(Duration.ofMillis(20))
-                .withPoolTick(Duration.ofMillis(100)).withProbe((e, t) -> null).withReuseProbe((e, t, j) -> null),
+                .withPoolTick(Duration.ofMillis(100)).withProbe((e, t) -> null).withReuseProbe((e, t, r, j) -> null),
                 new PoolPolicy("one", 1, 0, PoolPolicy.Scope.RUNNER, List.of(new PoolPolicy.Rule(List.of(),
                         ZoneId.of("UTC"), Map.of("M", 1), Duration.ofMinutes(5), 0, 0))), "preempt");
         CountDownLatch release = new CountDownLatch(1);

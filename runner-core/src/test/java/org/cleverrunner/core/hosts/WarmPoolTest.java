@@ -42,7 +42,7 @@ class WarmPoolTest {
                 .withPollInterval(Duration.ofMillis(20)).withBootTimeout(Duration.ofSeconds(10))
                 .withPoolTick(Duration.ofMillis(100))
                 .withProbe((endpoint, token) -> unhealthy.contains(endpoint) ? "HTTP 502" : null)
-                .withReuseProbe((endpoint, token, previousJob) -> unhealthy.contains(endpoint)
+                .withReuseProbe((endpoint, token, runner, previousJob) -> unhealthy.contains(endpoint)
                         ? "1 container of job " + previousJob + " left" : null)
                 .withTime(clock, org.cleverrunner.http.Sleeper.SYSTEM), policy, "abc123");
         return lifecycle;
