@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +62,8 @@ public final class ConfigValidator {
             "azure");
     /** The id of the S3 cache store (module cache-s3). */
     static final String S3_CACHE = "s3";
+    private static final java.util.regex.Pattern SUGGESTION = java.util.regex.Pattern.compile(
+            "\\(did you mean \"([^\"]+)\"\\?\\)");
     static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
     static final Set<String> LOG_FORMATS = Set.of("text", "json");
     /** GitLab Runner's other spellings: logrus's levels above error stop the runner there; ours only log. */
@@ -339,9 +340,10 @@ public final class ConfigValidator {
                 problem = problem.replaceAll(java.util.regex.Pattern.quote(provisionerPath + "." + key.getKey())
                         + "(?![A-Za-z0-9_.-])", java.util.regex.Matcher.quoteReplacement(provisionerPath + "."
                         + key.getValue()));
-                if (key.getValue().contains("_") && problem.startsWith(provisionerPath + "." + key.getValue()
-                        + ": unknown key (did you mean")) {
-                    problem = problem.replace('-', '_').replace(provisionerPath.replace('-', '_'), provisionerPath);
+                if (key.getValue().contains("_") && problem.startsWith(provisionerPath + "." + key.getValue() + ":")) {
+                    // the suggestion in the spelling the key was written in
+                    problem = SUGGESTION.matcher(problem).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+                            "(did you mean \"" + m.group(1).replace('-', '_') + "\"?)"));
                 }
             }
             problems.add(problem);

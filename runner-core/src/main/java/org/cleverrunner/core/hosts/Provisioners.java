@@ -50,9 +50,8 @@ public final class Provisioners {
         throw new UnknownProviderException("provisioner", id, known.stream().sorted().toList());
     }
 
-    /** The keys of a provisioner's table that are the host lifecycle's and its warm pool's, not the backend's. */
-    static final java.util.Set<String> LIFECYCLE_KEYS = java.util.Set.of("name-prefix", "boot-timeout",
-            "poll-interval");
+    /** The keys of a provisioner's table that are the host lifecycle's only (poll-interval is the backend's too). */
+    static final java.util.Set<String> LIFECYCLE_ONLY_KEYS = java.util.Set.of("name-prefix", "boot-timeout");
 
     /**
      * Every problem of the settings of the provisioner {@code id}, each with its path: an unknown id, the keys its
@@ -77,9 +76,7 @@ public final class Provisioners {
                 backendValues.put(key, value);
             }
         });
-        // poll-interval is the backend's too (its API polls); the lifecycle's other keys are not
-        backendValues.remove("name-prefix");
-        backendValues.remove("boot-timeout");
+        backendValues.keySet().removeAll(LIFECYCLE_ONLY_KEYS);
         problems.addAll(backends.get(id).validate(new ProviderSettings(settings.prefix(), backendValues)));
         try {
             lifecycle(settings);
