@@ -94,7 +94,13 @@ class RunnerLoopOutageTest {
         JobHandle job = gitlab.enqueue(Jobs.job("after").script("echo back"));
         assertThat(gitlab.awaitJob(job.id(), Duration.ofSeconds(60)).finalState()).isEqualTo(JobState.SUCCESS);
 
-        List<ILoggingEvent> loop = appender.list.stream()
+        // a copy under the appender's lock: the engine's threads still log while this reads (AppenderBase.doAppend
+        // holds it)
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = new java.util.ArrayList<>(appender.list);
+        }
+        List<ILoggingEvent> loop = events.stream()
                 .filter(e -> e.getLoggerName().equals(RunnerLoop.class.getName())).toList();
         List<String> warnings = loop.stream().filter(e -> e.getLevel() == Level.WARN)
                 .map(ILoggingEvent::getFormattedMessage).toList();
@@ -104,7 +110,7 @@ class RunnerLoopOutageTest {
                 .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("back")).toList();
         assertThat(back).hasSize(1);
         assertThat(back.get(0)).contains(gitlab.url()).doesNotContain(TOKEN);
-        assertThat(appender.list).noneMatch(e -> e.getFormattedMessage().contains(TOKEN));
+        assertThat(events).noneMatch(e -> e.getFormattedMessage().contains(TOKEN));
         // 6 s at 100 ms check interval, one attempt per call: a tight loop makes 60 calls or more; a backoff
         // doubling from 100 ms (jittered between half and all of it) makes 6 to 9. OkHttp may silently repeat a
         // request whose connection was dropped, so the coordinator may see up to twice as many requests.
