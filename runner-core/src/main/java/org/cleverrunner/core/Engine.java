@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.CoordinatorException;
@@ -19,6 +18,7 @@ import org.cleverrunner.coordinator.JobState;
 import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.spi.CacheStore;
 import org.cleverrunner.spi.CacheStoreFactory;
+import org.cleverrunner.spi.Durations;
 import org.cleverrunner.spi.Executor;
 import org.cleverrunner.spi.ExecutorFactory;
 import org.cleverrunner.spi.Host;
@@ -38,7 +38,8 @@ public final class Engine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
-    private final EngineSettings settings;
+    /** The settings now in force: a reload replaces them ({@link #reconfigure}). */
+    private volatile EngineSettings settings;
     private final EngineListener listener;
     private final Clock clock;
     private final ClassLoader classLoader;
@@ -49,12 +50,18 @@ public final class Engine implements AutoCloseable {
     private final String systemId;
     private final Duration traceInterval;
     private final Journal journal;
-    private final Semaphore concurrent;
+    private final Slots concurrent;
+    /** Each runner's {@code limit}, by name: kept across reloads, so a changed runner counts the jobs it runs. */
+    private final Map<String, Slots> limits = new ConcurrentHashMap<>();
     private final Set<JobWorker> running = ConcurrentHashMap.newKeySet();
-    private final List<RunnerLoop> loops = new ArrayList<>();
-    private final Map<String, Provisioner> provisioners = new ConcurrentHashMap<>();
-    private final Map<String, Executor> executors = new ConcurrentHashMap<>();
-    private final Map<String, CacheStore> cacheStores = new ConcurrentHashMap<>();
+    private final Map<String, RunnerLoop> loops = new ConcurrentHashMap<>();
+    // Keyed by what each is made of: a reload that leaves a runner's provisioner settings alone keeps its
+    // provisioner (and warm pool); one that changes them gets a new one, and the old one closes after its jobs.
+    private final Map<ProvisionerKey, Provisioner> provisioners = new ConcurrentHashMap<>();
+    private final Map<ProvisionerKey, Admission> admissions = new ConcurrentHashMap<>();
+    private final Map<ExecutorKey, Executor> executors = new ConcurrentHashMap<>();
+    private final Map<CacheKey, CacheStore> cacheStores = new ConcurrentHashMap<>();
+    private volatile boolean aborting;
     private final ScheduledExecutorService pumps;
     private final Duration reapInterval;
     private final java.util.function.UnaryOperator<CoordinatorClient.Builder> clientSettings;
@@ -78,7 +85,7 @@ public final class Engine implements AutoCloseable {
         this.reapInterval = builder.reapInterval;
         this.clientSettings = builder.clientSettings;
         this.journal = new Journal(settings.journalFile());
-        this.concurrent = new Semaphore(settings.concurrent(), true);
+        this.concurrent = new Slots(settings.concurrent());
         this.recoveries = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "recovery");
             thread.setDaemon(true);
@@ -132,13 +139,166 @@ public final class Engine implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
         }
         for (RunnerSettings runner : settings.runners()) {
-            RunnerLoop loop = new RunnerLoop(this, runner, client(runner));
-            loops.add(loop);
-            loop.start();
-            LOG.info("runner {} polling {} (executor {}, provisioner {}, limit {})", runner.name(), runner.url(),
-                    runner.executor(), runner.provisioner(), runner.limit() == 0 ? "none" : runner.limit());
+            startLoop(runner);
         }
         return this;
+    }
+
+    private void startLoop(RunnerSettings runner) {
+        limits.computeIfAbsent(runner.name(), name -> new Slots(runner.limit())).resize(runner.limit());
+        RunnerLoop loop = new RunnerLoop(this, runner, client(runner));
+        loops.put(runner.name(), loop);
+        loop.start();
+        LOG.info("runner {} polling {} (executor {}, provisioner {}, limit {})", runner.name(), runner.url(),
+                runner.executor(), runner.provisioner(), runner.limit() == 0 ? "none" : runner.limit());
+    }
+
+    /**
+     * Applies settings read again from config.toml (SIGHUP, or the file changed) without touching running jobs:
+     * {@code concurrent}, {@code check_interval} and {@code shutdown_timeout} at once; a runner added starts
+     * polling, a runner removed stops polling and its running jobs finish; a runner whose settings changed polls
+     * with the new ones at once, its jobs still running counted against its new {@code limit}, and a provisioner,
+     * executor or cache store whose own settings changed is made anew (the old one closes when its last job ends).
+     * The journal's path cannot change while it is held: a different one is kept and named in the result.
+     */
+    public synchronized Reconfiguration reconfigure(EngineSettings next) {
+        Objects.requireNonNull(next, "next");
+        if (!accepting || stopping) {
+            return new Reconfiguration(List.of(), List.of(), List.of(), List.of("the runner is stopping"));
+        }
+        List<String> kept = new ArrayList<>();
+        java.nio.file.Path journalFile = settings.journalFile();
+        if (!Objects.equals(journalFile, next.journalFile())) {
+            kept.add("journal " + next.journalFile() + " (the journal stays " + journalFile + " until a restart)");
+        }
+        Map<String, RunnerSettings> before = new java.util.LinkedHashMap<>();
+        settings.runners().forEach(runner -> before.put(runner.name(), runner));
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        List<RunnerSettings> runners = new ArrayList<>();
+        for (RunnerSettings runner : next.runners()) {
+            RunnerSettings old = before.remove(runner.name());
+            if (old == null) {
+                added.add(runner.name());
+            } else if (!old.equals(runner)) {
+                changed.add(runner.name());
+            }
+            runners.add(old != null && old.equals(runner) ? old : runner);
+        }
+        removed.addAll(before.keySet());
+        // the new runners' providers first: one that cannot start fails the reload before anything changed
+        try {
+            for (RunnerSettings runner : runners) {
+                if (added.contains(runner.name()) || changed.contains(runner.name())) {
+                    resolve(runner);
+                }
+            }
+        } catch (RuntimeException e) {
+            retireUnused();
+            throw e;
+        }
+        EngineSettings previous = settings;
+        settings = new EngineSettings(next.concurrent(), next.checkInterval(), next.shutdownTimeout(), journalFile,
+                runners);
+        if (previous.concurrent() != next.concurrent()) {
+            concurrent.resize(settings.concurrent());
+        }
+        for (String name : removed) {
+            RunnerLoop loop = loops.remove(name);
+            if (loop != null) {
+                loop.stop();
+            }
+            LOG.info("runner {} removed: no new jobs; its {} running job(s) finish", name, running.stream()
+                    .filter(worker -> worker.runnerName().equals(name)).count());
+        }
+        for (RunnerSettings runner : runners) {
+            if (changed.contains(runner.name()) || added.contains(runner.name())) {
+                RunnerLoop loop = loops.remove(runner.name());
+                if (loop != null) {
+                    loop.stop();
+                }
+                startLoop(runner);
+            }
+        }
+        retireUnused();
+        return new Reconfiguration(added, removed, changed, kept);
+    }
+
+    /** What a {@link #reconfigure} changed: runners by name, and what it could not apply. */
+    public record Reconfiguration(List<String> added, List<String> removed, List<String> changed,
+            List<String> notApplied) {
+
+        public Reconfiguration {
+            added = List.copyOf(added);
+            removed = List.copyOf(removed);
+            changed = List.copyOf(changed);
+            notApplied = List.copyOf(notApplied);
+        }
+    }
+
+    /** A runner's executor, provisioner and cache store, made now: an id no provider has fails here. */
+    private void resolve(RunnerSettings runner) {
+        executorFor(runner);
+        provisionerFor(runner);
+        cacheStoreFor(runner);
+    }
+
+    /**
+     * Closes the providers that neither the settings in force nor a running job use any more (after a reload
+     * changed or removed their runner). Called after a reload and whenever a job ends.
+     */
+    private synchronized void retireUnused() {
+        if (stopping) {
+            return; // the shutdown closes everything
+        }
+        Set<Object> used = new java.util.HashSet<>();
+        java.util.function.Consumer<RunnerSettings> use = runner -> {
+            used.add(ExecutorKey.of(runner));
+            used.add(ProvisionerKey.of(runner));
+            used.add(CacheKey.of(runner));
+        };
+        settings.runners().forEach(use);
+        running.forEach(worker -> use.accept(worker.runner()));
+        retire(executors, used, Executor::close);
+        retire(cacheStores, used, CacheStore::close);
+        admissions.keySet().removeIf(key -> !used.contains(key));
+        retire(provisioners, used, Provisioner::close);
+    }
+
+    private static <K, V> void retire(Map<K, V> providers, Set<Object> used, java.util.function.Consumer<V> close) {
+        for (K key : List.copyOf(providers.keySet())) {
+            if (!used.contains(key)) {
+                V provider = providers.remove(key);
+                if (provider != null) {
+                    try {
+                        close.accept(provider);
+                    } catch (RuntimeException e) {
+                        LOG.warn("closing {} after a reload failed: {}", provider, e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    private record ExecutorKey(String runner, String executor, org.cleverrunner.spi.ProviderSettings settings) {
+        static ExecutorKey of(RunnerSettings runner) {
+            return new ExecutorKey(runner.name(), runner.executor(), runner.executorSettings());
+        }
+    }
+
+    private record ProvisionerKey(String runner, String provisioner, org.cleverrunner.spi.ProviderSettings settings,
+            AdmissionSettings admission) {
+        static ProvisionerKey of(RunnerSettings runner) {
+            return new ProvisionerKey(runner.name(), runner.provisioner(), runner.provisionerSettings(),
+                    runner.admission());
+        }
+    }
+
+    private record CacheKey(String runner, CacheSettings cache) {
+        static CacheKey of(RunnerSettings runner) {
+            return new CacheKey(runner.name(), runner.cache());
+        }
     }
 
     /** Jobs running now. */
@@ -152,24 +312,50 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: stop taking jobs, let running ones finish for up to the configured time, then cancel what
-     * remains (after_script is skipped, hosts are released) and report it as interrupted.
+     * Stops with a grace of {@code shutdown_timeout}: see {@link #stop(Duration)}. What {@link #close} does.
      */
     public void shutdown() {
+        stop(settings.shutdownTimeout());
+    }
+
+    /**
+     * Stops the engine: no new jobs; running ones may finish for up to {@code grace} ({@link Duration#ZERO}: a
+     * forceful stop, as GitLab Runner's SIGTERM; a very long one: a graceful stop, as its SIGQUIT), or until
+     * {@link #abortRunning} is called; then the rest are aborted (after_script skipped, hosts released, reported
+     * failed as a runner system failure) and given up to {@code shutdown_timeout} to report. Returns whether every
+     * job ended and reported; a job that did not keeps its journal entry, and the next start reports it. Only the
+     * first call stops; later ones return false at once.
+     */
+    public boolean stop(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
         synchronized (this) {
             if (stopping) {
-                return;
+                return false;
             }
             stopping = true;
             accepting = false;
         }
-        LOG.info("shutting down: no new jobs; waiting up to {} for {} running job(s)", settings.shutdownTimeout(),
-                running.size());
-        loops.forEach(RunnerLoop::stop);
-        if (!awaitIdle(settings.shutdownTimeout())) {
-            LOG.warn("{} job(s) still running after {}: canceling them", running.size(), settings.shutdownTimeout());
-            running.forEach(JobWorker::interruptForShutdown);
-            awaitIdle(Duration.ofSeconds(60));
+        loops.values().forEach(RunnerLoop::stop);
+        boolean clean = true;
+        if (!running.isEmpty()) {
+            if (!grace.isZero() && !aborting) {
+                LOG.info("stopping: no new jobs; waiting {} for {} running job(s)", grace.compareTo(FOREVER) >= 0
+                        ? "until they finish" : "up to " + Durations.human(grace), running.size());
+            }
+            if (grace.isZero() || aborting || !awaitIdle(grace)) {
+                Duration timeout = settings.shutdownTimeout();
+                LOG.warn("aborting {} running job(s); waiting up to {} for them to report", running.size(),
+                        Durations.human(timeout));
+                aborting = true;
+                running.forEach(JobWorker::interruptForShutdown);
+                clean = awaitIdle(timeout);
+                if (!clean) {
+                    LOG.warn("{} job(s) did not report within {}: the next start reports them", running.size(),
+                            Durations.human(timeout));
+                }
+            }
+        } else {
+            LOG.info("stopping: no job running");
         }
         pumps.shutdownNow();
         // an interrupted recovery keeps its journal entry: the next start sends it again
@@ -183,7 +369,8 @@ public final class Engine implements AutoCloseable {
         provisioners.values().forEach(Provisioner::close);
         cacheStores.values().forEach(CacheStore::close);
         releaseLock();
-        LOG.info("stopped");
+        LOG.info(clean ? "stopped" : "stopped, with jobs left to report at the next start");
+        return clean;
     }
 
     private void releaseLock() {
@@ -199,11 +386,23 @@ public final class Engine implements AutoCloseable {
         shutdown();
     }
 
-    /** Waits until no job runs; false on timeout. */
+    /**
+     * Cuts a graceful {@link #stop} short, as a second signal does: the running jobs are aborted now. Before a stop
+     * began, it only marks the next one forceful.
+     */
+    public void abortRunning() {
+        aborting = true;
+    }
+
+    /** A grace so long that a stop waits for the jobs to finish: GitLab Runner's graceful shutdown. */
+    public static final Duration FOREVER = Duration.ofDays(365 * 100L);
+
+    /** Waits until no job runs; false on timeout, or when {@link #abortRunning} is called meanwhile. */
     public boolean awaitIdle(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean abortable = !aborting;
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
         while (!running.isEmpty()) {
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0 || abortable && aborting) {
                 return false;
             }
             try {
@@ -222,8 +421,19 @@ public final class Engine implements AutoCloseable {
         return accepting;
     }
 
-    Semaphore concurrent() {
+    Slots concurrent() {
         return concurrent;
+    }
+
+    /** The runner's {@code limit} slots, shared by its pollers before and after a reload. */
+    Slots limitFor(RunnerSettings runner) {
+        return limits.computeIfAbsent(runner.name(), name -> new Slots(runner.limit()));
+    }
+
+    /** The runner's weighted quota: one per provisioner, so a reload that keeps the provisioner keeps its count. */
+    Admission admissionFor(RunnerSettings runner) {
+        return admissions.computeIfAbsent(ProvisionerKey.of(runner),
+                key -> new Admission(runner.admission(), provisionerFor(runner)));
     }
 
     EngineSettings settings() {
@@ -257,7 +467,7 @@ public final class Engine implements AutoCloseable {
         if (!runner.cache().enabled()) {
             return null;
         }
-        return cacheStores.computeIfAbsent(runner.name(), name -> Providers.find(CacheStoreFactory.class,
+        return cacheStores.computeIfAbsent(CacheKey.of(runner), key -> Providers.find(CacheStoreFactory.class,
                 runner.cache().store(), classLoader).create(runner.cache().settings()));
     }
 
@@ -288,24 +498,25 @@ public final class Engine implements AutoCloseable {
 
     void unregister(JobWorker worker) {
         running.remove(worker);
+        retireUnused();
     }
 
     Executor executorFor(RunnerSettings runner) {
         if (executorOverride != null) {
             return executorOverride;
         }
-        return executors.computeIfAbsent(runner.name(), name -> Providers.select(ExecutorFactory.class, null,
+        return executors.computeIfAbsent(ExecutorKey.of(runner), key -> Providers.select(ExecutorFactory.class, null,
                 runner.executor(), "docker", classLoader).create(runner.executorSettings()));
     }
 
     Provisioner provisionerFor(RunnerSettings runner) {
         if (provisionerOverride != null) {
-            return provisioners.computeIfAbsent(runner.name(),
-                    name -> GatedProvisioner.wrap(provisionerOverride, runner.admission()));
+            return provisioners.computeIfAbsent(ProvisionerKey.of(runner),
+                    key -> GatedProvisioner.wrap(provisionerOverride, runner.admission()));
         }
         String id = runner.provisioner() == null || runner.provisioner().isBlank() ? LocalDockerProvisionerFactory.ID
                 : runner.provisioner();
-        return provisioners.computeIfAbsent(runner.name(), name -> {
+        return provisioners.computeIfAbsent(ProvisionerKey.of(runner), key -> {
             Provisioner created = org.cleverrunner.core.hosts.Provisioners.create(id, runner.provisionerSettings(),
                     classLoader, hostKey(runner));
             if (created instanceof org.cleverrunner.core.hosts.HostLifecycle lifecycle) {

@@ -88,6 +88,11 @@ final class JobWorker {
         return runner.name();
     }
 
+    /** The settings the job was taken with (a reload may have replaced them since). */
+    RunnerSettings runner() {
+        return runner;
+    }
+
     long jobId() {
         return job.id();
     }

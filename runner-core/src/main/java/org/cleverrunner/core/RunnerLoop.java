@@ -3,7 +3,6 @@ package org.cleverrunner.core;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +39,7 @@ final class RunnerLoop {
     private final Engine engine;
     private final RunnerSettings runner;
     private final CoordinatorClient client;
-    private final Semaphore limit;
+    private final Slots limit;
     private final Admission admission;
     private final AtomicReference<String> lastUpdate = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -55,8 +54,8 @@ final class RunnerLoop {
         this.engine = engine;
         this.runner = runner;
         this.client = client;
-        this.limit = runner.limit() > 0 ? new Semaphore(runner.limit(), true) : null;
-        this.admission = new Admission(runner.admission(), engine.provisionerFor(runner));
+        this.limit = engine.limitFor(runner);
+        this.admission = engine.admissionFor(runner);
     }
 
     void start() {
@@ -249,7 +248,7 @@ final class RunnerLoop {
         if (!engine.concurrent().tryAcquire(200, TimeUnit.MILLISECONDS)) {
             return false;
         }
-        if (limit != null && !limit.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+        if (!limit.tryAcquire(200, TimeUnit.MILLISECONDS)) {
             engine.concurrent().release();
             return false;
         }
@@ -257,9 +256,7 @@ final class RunnerLoop {
     }
 
     private void releaseSlot() {
-        if (limit != null) {
-            limit.release();
-        }
+        limit.release();
         engine.concurrent().release();
     }
 

@@ -191,6 +191,97 @@ class EngineTest {
     }
 
     @Test
+    void aForcefulStopAbortsTheRunningJobAndReportsIt() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("aborted").script("sleep 60000"));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+
+        long started = System.nanoTime();
+        assertThat(engine.stop(Duration.ZERO)).as("every job reported").isTrue();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        JobView view = gitlab.job(job.id());
+        assertThat(view.finalState()).isEqualTo(JobState.FAILED);
+        assertThat(view.failureReason()).isEqualTo("runner_system_failure");
+        assertThat(backends.hostsOut.get()).isZero();
+        assertThat(engine.journal().snapshot().isEmpty()).isTrue();
+    }
+
+    @Test
+    void abortRunningCutsAGracefulStopShort() throws Exception {
+        JobHandle job = gitlab.enqueue(Jobs.job("long").script("sleep 60000"));
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+        java.util.concurrent.CompletableFuture<Boolean> stopped = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> engine.stop(Engine.FOREVER));
+        Thread.sleep(500);
+        assertThat(stopped).as("a graceful stop waits for the job").isNotDone();
+        assertThat(gitlab.job(job.id()).state()).isEqualTo(JobState.RUNNING);
+
+        engine.abortRunning();
+
+        assertThat(stopped.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(gitlab.job(job.id()).finalState()).isEqualTo(JobState.FAILED);
+        assertThat(gitlab.job(job.id()).failureReason()).isEqualTo("runner_system_failure");
+    }
+
+    @Test
+    void aReloadAddsAndRemovesRunnersAndRaisesConcurrentWithoutTouchingRunningJobs() throws Exception {
+        RunnerHandle other = gitlab.addRunner("glrt-enginetest0002", Set.of("other"), false);
+        RunnerSettings first = RunnerSettings.of("test", gitlab.url(), runner.token());
+        RunnerSettings second = RunnerSettings.of("other", gitlab.url(), other.token());
+        EngineSettings initial = new EngineSettings(1, Duration.ofMillis(200), Duration.ofSeconds(10),
+                dir.resolve("journal.json"), List.of(first));
+        engine = Engine.builder().settings(initial).executor(backends.executor).provisioner(backends.provisioner)
+                .traceInterval(Duration.ofMillis(200)).version("test").build().start();
+        JobHandle running = gitlab.enqueue(Jobs.job("running through the reload").script("sleep 3000",
+                "echo still here"));
+        gitlab.awaitState(running.id(), JobState.RUNNING, Duration.ofSeconds(10));
+
+        Engine.Reconfiguration added = engine.reconfigure(new EngineSettings(3, Duration.ofMillis(200),
+                Duration.ofSeconds(10), dir.resolve("journal.json"), List.of(first, second)));
+
+        assertThat(added.added()).containsExactly("other");
+        assertThat(added.removed()).isEmpty();
+        assertThat(added.changed()).isEmpty();
+        JobHandle tagged = gitlab.enqueue(Jobs.job("for the added runner").tags("other").script("sleep 500"));
+        JobView taggedView = gitlab.awaitJob(tagged.id(), Duration.ofSeconds(20));
+        assertThat(taggedView.finalState()).isEqualTo(JobState.SUCCESS);
+        assertThat(gitlab.job(running.id()).state()).as("it ran beside the first job: concurrent is 3 now")
+                .isEqualTo(JobState.RUNNING);
+
+        Engine.Reconfiguration removed = engine.reconfigure(new EngineSettings(3, Duration.ofMillis(200),
+                Duration.ofSeconds(10), dir.resolve("journal.json"), List.of(second)));
+
+        assertThat(removed.removed()).containsExactly("test");
+        JobHandle untagged = gitlab.enqueue(Jobs.job("for the removed runner").script("echo no"));
+        JobView runningView = gitlab.awaitJob(running.id(), Duration.ofSeconds(20));
+        assertThat(runningView.finalState()).as(runningView.traceText()).isEqualTo(JobState.SUCCESS);
+        assertThat(runningView.traceText()).contains("still here");
+        Thread.sleep(1000);
+        assertThat(gitlab.job(untagged.id()).state()).as("no runner takes untagged jobs now")
+                .isEqualTo(JobState.PENDING);
+        assertThat(backends.hostsOut.get()).isZero();
+    }
+
+    @Test
+    void aReloadWhoseRunnerCannotStartChangesNothing() throws Exception {
+        RunnerSettings first = RunnerSettings.of("test", gitlab.url(), runner.token());
+        engine = engine(1, Duration.ofSeconds(10)).start();
+        RunnerSettings broken = new RunnerSettings("broken", gitlab.url(), first.token(), 0, 1, null, null, null,
+                null, null, null, 0, null, new CacheSettings("no-such-store", false, null));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.reconfigure(new EngineSettings(5,
+                Duration.ofMillis(200), Duration.ofSeconds(10), dir.resolve("journal.json"), List.of(first, broken))))
+                .hasMessageContaining("no-such-store");
+
+        assertThat(engine.settings().concurrent()).isEqualTo(1);
+        assertThat(engine.settings().runners()).extracting(RunnerSettings::name).containsExactly("test");
+        JobHandle job = gitlab.enqueue(Jobs.job("after the refused reload").script("echo fine"));
+        assertThat(gitlab.awaitJob(job.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+    }
+
+    @Test
     void aJobAbandonedByACrashedRunIsFailedWithALineOnTheNextStart() throws Exception {
         JobHandle job = gitlab.enqueue(Jobs.job("abandoned").script("sleep 100000"));
         CoordinatorClient client = CoordinatorClient.builder().url(gitlab.url()).build();
