@@ -7,12 +7,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import org.cleverrunner.cli.config.Config;
 import org.cleverrunner.cli.config.ConfigException;
 import org.cleverrunner.cli.config.ConfigPaths;
 import org.cleverrunner.cli.config.ConfigValidator;
+import org.cleverrunner.cli.internal.ConfigReloader;
+import org.cleverrunner.cli.internal.StopSignals;
 import org.cleverrunner.cli.logging.Logging;
 import org.cleverrunner.cli.metrics.EngineMetrics;
 import org.cleverrunner.cli.metrics.GitLabRunnerMetrics;
@@ -32,12 +35,25 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code run}: the runner service. Loads and checks config.toml (every problem at once), starts the engine with
- * its metrics and health listener, and on SIGTERM or Ctrl-C stops taking jobs, lets running ones finish within
- * {@code shutdown_timeout}, then cancels the rest and releases every host.
+ * its metrics and health listener, reloads the config on SIGHUP or when the file changes, and stops as GitLab
+ * Runner does: forcefully on SIGTERM or SIGINT, gracefully on SIGQUIT (through the launcher) or SIGUSR1.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the runner service: take jobs from every configured GitLab/Heptapod and run them.")
+        description = {"Run the runner service: take jobs from every configured GitLab/Heptapod and run them.",
+                "SIGHUP or a change of the file reloads the config. SIGTERM/SIGINT: abort the running jobs, report"
+                        + " them, exit (within shutdown_timeout). SIGQUIT (through the clever-runner launcher) or"
+                        + " SIGUSR1: take no more jobs, exit when the running ones are done. A second signal during"
+                        + " a stop makes it forceful, or exits at once when it already is."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped, every job reported", "1:the config or the start failed (the reason on stderr)",
+                "2:wrong command line", "3:stopped with jobs not reported (shutdown_timeout passed, or a second"
+                        + " signal): the next start reports them"})
 public final class RunCommand implements Callable<Integer> {
+
+    /** Stopped, every job reported. */
+    public static final int EXIT_STOPPED = 0;
+    /** Stopped with jobs whose final state the next start sends. */
+    public static final int EXIT_UNCLEAN = 3;
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -105,20 +121,101 @@ public final class RunCommand implements Callable<Integer> {
                     .healthy(engine::isHealthy).build().start();
             LOG.info("metrics and health on http://{}/metrics and /health", listen);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        MetricsServer metricsServer = server;
-        Thread hook = new Thread(() -> {
-            LOG.info("stop requested");
-            engine.shutdown();
-            if (metricsServer != null) {
-                metricsServer.close();
-            }
-            stopped.countDown();
-        }, "shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         LOG.info("clever-runner started with {} runner(s), concurrent = {}", loaded.runners().size(),
                 loaded.engine().concurrent());
-        stopped.await();
-        return 0;
+        ConfigReloader reloader = new ConfigReloader(path, loaded, engine, runner -> {
+            metrics.register(runner.name(), runner.provisioner());
+            gitlabMetrics.register(runner);
+        }, gitlabMetrics::concurrent);
+        try {
+            return serve(engine, reloader);
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    /**
+     * Until a stop signal: reloads on SIGHUP and when the file changes. Then as GitLab Runner: SIGTERM/SIGINT abort
+     * the jobs and wait {@code shutdown_timeout} for them to report; the graceful signal waits for the jobs to
+     * finish; a forceful signal during a graceful stop aborts the jobs, and any signal during a forceful stop exits
+     * at once.
+     */
+    private int serve(Engine engine, ConfigReloader reloader) throws InterruptedException {
+        StopSignals signals = StopSignals.install();
+        if (!signals.handlesTerm()) {
+            // no handler could be installed: SIGTERM runs the JVM's shutdown hooks, a forceful stop here
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> engine.stop(Duration.ZERO), "shutdown"));
+        }
+        LOG.debug("signals handled: {}", signals.installed());
+        CompletableFuture<Boolean> stopped = null;
+        boolean forceful = false;
+        while (stopped == null || !stopped.isDone()) {
+            StopSignals.Request request = signals.next(stopped == null ? ConfigReloader.CHECK_INTERVAL_SECONDS * 1000
+                    : 200, TimeUnit.MILLISECONDS);
+            if (request == null) {
+                if (stopped == null) {
+                    reloader.reloadIfChanged();
+                }
+                continue;
+            }
+            switch (request) {
+                case RELOAD -> {
+                    if (stopped == null) {
+                        reloader.reload("SIGHUP");
+                    } else {
+                        LOG.info("stopping: the config is not reloaded");
+                    }
+                }
+                case GRACEFUL_STOP -> {
+                    if (stopped == null) {
+                        LOG.warn("graceful stop: no new jobs; waiting for {} running job(s) to finish (SIGTERM or"
+                                + " SIGINT aborts them)", engine.runningJobs());
+                        stopped = stopInBackground(engine, Engine.FOREVER);
+                    } else if (forceful) {
+                        return forcedExit(engine);
+                    } else {
+                        LOG.warn("graceful stop: still waiting for {} running job(s)", engine.runningJobs());
+                    }
+                }
+                case FORCEFUL_STOP -> {
+                    if (stopped == null) {
+                        LOG.warn("forceful stop: aborting {} running job(s)", engine.runningJobs());
+                        forceful = true;
+                        stopped = stopInBackground(engine, Duration.ZERO);
+                    } else if (!forceful) {
+                        LOG.warn("forceful stop during the graceful one: aborting {} running job(s)",
+                                engine.runningJobs());
+                        forceful = true;
+                        engine.abortRunning();
+                    } else {
+                        return forcedExit(engine);
+                    }
+                }
+            }
+        }
+        return stopped.join() ? EXIT_STOPPED : EXIT_UNCLEAN;
+    }
+
+    private static CompletableFuture<Boolean> stopInBackground(Engine engine, Duration grace) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread stopper = new Thread(() -> {
+            try {
+                done.complete(engine.stop(grace));
+            } catch (RuntimeException | Error e) {
+                LOG.error("stopping failed", e);
+                done.complete(false);
+            }
+        }, "stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        return done;
+    }
+
+    private static int forcedExit(Engine engine) {
+        LOG.warn("second stop signal: exiting now; {} job(s) not reported are left to the next start",
+                engine.runningJobs());
+        return EXIT_UNCLEAN;
     }
 }

@@ -169,22 +169,6 @@ class RunCommandIT {
     }
 
     @Test
-    void sigtermLetsTheRunningJobFinish() throws Exception {
-        process = startRunner(config(2));
-        JobHandle job = enqueue(Jobs.job("finishing").script("sleep 3", "echo finished after sigterm"));
-        gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(60));
-        Thread.sleep(500);
-
-        process.destroy(); // SIGTERM
-
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(runnerLog()).isTrue();
-        JobView view = gitlab.job(job.id());
-        assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
-        assertThat(view.traceText()).contains("finished after sigterm");
-        assertThat(leftovers()).isZero();
-    }
-
-    @Test
     void killDashNineThenRestartLeavesNothingAndFailsTheJobWithAClearLine() throws Exception {
         Path config = config(2);
         process = startRunner(config);

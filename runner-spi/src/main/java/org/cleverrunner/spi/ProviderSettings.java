@@ -18,6 +18,20 @@ public record ProviderSettings(String prefix, Map<String, String> values) {
         values = Map.copyOf(values == null ? Map.of() : values);
     }
 
+    /**
+     * The same settings are the same values, wherever they were written: {@code prefix} only places them in
+     * messages (a runner moved to another index of {@code [[runners]]} by a reload has not changed).
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ProviderSettings settings && settings.values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
     public static ProviderSettings empty() {
         return new ProviderSettings("", Map.of());
     }

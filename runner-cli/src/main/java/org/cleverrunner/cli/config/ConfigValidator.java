@@ -145,7 +145,7 @@ public final class ConfigValidator {
         unknownKeys(root, "", TOP_KEYS, GitLabRunnerKeys.Section.GLOBAL);
         int concurrent = integer(root, "", "concurrent", 1, 1);
         int checkInterval = integer(root, "", "check_interval", 0, 3);
-        int shutdownTimeout = integer(root, "", "shutdown_timeout", 0, 300);
+        int shutdownTimeout = integer(root, "", "shutdown_timeout", 0, 30); // gitlab-runner's DefaultShutdownTimeout
         String logLevel = choice(root, "", "log_level", LOG_LEVELS, LOG_LEVEL_ALIASES, "info");
         String logFormat = choice(root, "", "log_format", LOG_FORMATS, LOG_FORMAT_ALIASES, "text");
         Path directory = source == null ? Path.of("") : source.toAbsolutePath().getParent();

@@ -26,6 +26,7 @@ public final class Logging {
             "com.github.dockerjava");
 
     public static final String APPENDER_NAME = "CLEVER_RUNNER";
+    private static final String PROBLEM_COUNTER = "problem-counter";
 
     private Logging() {
     }
@@ -90,8 +91,16 @@ public final class Logging {
         appender.start();
 
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.detachAndStopAllAppenders();
+        // a reload configures again: the problem counter (metrics) stays, every other appender is replaced
+        java.util.List<ch.qos.logback.core.Appender<ILoggingEvent>> old = new java.util.ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(old::add);
         root.addAppender(appender);
+        for (ch.qos.logback.core.Appender<ILoggingEvent> previous : old) {
+            if (!PROBLEM_COUNTER.equals(previous.getName())) {
+                root.detachAppender(previous);
+                previous.stop();
+            }
+        }
         // Libraries (OkHttp, docker-java…) are noisy at info; they follow only when debugging, and never below
         // info: their debug lines dump requests, whose headers and bodies carry credentials (X-Registry-Auth,
         // job tokens, masked variables) that no redactor can recognise once encoded.
@@ -119,7 +128,7 @@ public final class Logging {
             }
         };
         counter.setContext(context);
-        counter.setName("problem-counter");
+        counter.setName(PROBLEM_COUNTER);
         counter.start();
         context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(counter);
     }

@@ -31,7 +31,7 @@ public final class GitLabRunnerMetrics implements EngineListener {
 
     private final String version;
     private final String systemId;
-    private final int concurrent;
+    private volatile int concurrent;
     private final Map<String, Runner> runners = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
@@ -39,7 +39,7 @@ public final class GitLabRunnerMetrics implements EngineListener {
     private static final class Runner {
         final String shortToken;
         final String name;
-        final int limit;
+        volatile int limit;
         final AtomicLong running = new AtomicLong();
         final LongAdder total = new LongAdder();
         final Map<String, LongAdder> failed = new ConcurrentHashMap<>();
@@ -62,8 +62,17 @@ public final class GitLabRunnerMetrics implements EngineListener {
 
     /** Shows the runner's series at 0 before its first job. */
     public GitLabRunnerMetrics register(RunnerSettings runner) {
-        runners.put(runner.name(), new Runner(runner.shortToken(), runner.name(), runner.limit()));
+        // registered again by a reload: the runner's counts go on, its limit is the new one
+        Runner series = runners.compute(runner.name(), (name, old) -> old != null
+                && old.shortToken.equals(runner.shortToken()) ? old
+                : new Runner(runner.shortToken(), runner.name(), runner.limit()));
+        series.limit = runner.limit();
         return this;
+    }
+
+    /** A reload changed {@code concurrent}. */
+    public void concurrent(int value) {
+        concurrent = value;
     }
 
     /** A log event of this level ({@code warning} or {@code error}, logrus's names): gitlab_runner_errors_total. */

@@ -168,7 +168,7 @@ class ConfigTest {
         Config config = Config.parse("", dir.resolve("config.toml"));
         assertThat(config.engine().concurrent()).isEqualTo(1);
         assertThat(config.engine().checkInterval()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(config.engine().shutdownTimeout()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(config.engine().shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.engine().journalFile()).isEqualTo(dir.resolve("clever-runner-journal.json"));
         assertThat(config.logLevel()).isEqualTo("info");
         assertThat(config.logFormat()).isEqualTo("text");
