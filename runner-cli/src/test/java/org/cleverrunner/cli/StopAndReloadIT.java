@@ -62,6 +62,7 @@ class StopAndReloadIT extends LocalRunFixture {
         assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.FAILED);
         assertThat(view.failureReason()).isEqualTo("runner_system_failure");
         assertThat(view.reportedChecksum()).isEqualTo(view.traceChecksum());
+        assertThat(view.traceText()).as("an aborted job runs no after_script").doesNotContain("AFTER");
         assertThat(runnerLog()).contains("forceful stop: aborting 1 running job(s)");
         assertThat(leftovers()).as("containers, networks and volumes left").isZero();
     }

@@ -306,7 +306,13 @@ public final class ConfigValidator {
         if (proxy != null ? Boolean.parseBoolean(proxy) : provisionerId.equals("clever-cloud")) {
             dockerValues.put("dependency-proxy", Boolean.parseBoolean(direct) ? "direct-group" : "group");
         }
-        autoscaler(node, path, provisionerValues);
+        // a provisioner that lends hosts it does not create has no VMs to keep warm: one line, not an unknown key each
+        if (node.has("autoscaler") && Providers.discover(org.cleverrunner.spi.ProvisionerFactory.class)
+                .containsKey(provisionerId)) {
+            problems.add(path + ".autoscaler: " + org.cleverrunner.core.hosts.Provisioners.noWarmPool(provisionerId));
+        } else {
+            autoscaler(node, path, provisionerValues);
+        }
         ObjectNode provisioners = table(node, path, "provisioners");
         if (provisioners != null) {
             provisioners.fields().forEachRemaining(entry -> {

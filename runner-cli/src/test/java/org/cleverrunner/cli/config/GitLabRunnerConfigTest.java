@@ -29,6 +29,8 @@ class GitLabRunnerConfigTest {
         }
         ObjectNode tree = Config.readTree(toml, Path.of(resource));
         ConfigValidator.Report report = ConfigValidator.report(tree, Path.of("/etc/clever-runner/" + resource));
+        // whatever key a problem names, none is refused without a reason
+        assertThat(report.problems()).noneMatch(problem -> problem.endsWith("unknown key"));
         Map<String, String> outcomes = new LinkedHashMap<>();
         walk(tree, "", report, outcomes, null);
         StringBuilder table = new StringBuilder("outcome of every key of GitLab Runner's " + resource + ":\n");

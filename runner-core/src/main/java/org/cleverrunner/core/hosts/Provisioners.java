@@ -60,7 +60,15 @@ public final class Provisioners {
     public static List<String> validate(String id, ProviderSettings settings, ClassLoader loader) {
         Map<String, ProvisionerFactory> plain = Providers.discover(ProvisionerFactory.class, loader);
         if (plain.containsKey(id)) {
-            return plain.get(id).validate(settings);
+            Map<String, String> own = new java.util.LinkedHashMap<>(settings.values());
+            boolean pool = own.keySet().removeIf(key -> key.startsWith("pool."));
+            List<String> problems = new ArrayList<>(plain.get(id).validate(new ProviderSettings(settings.prefix(),
+                    own)));
+            if (pool) {
+                // [runners.autoscaler] came down as pool.* settings: say why, not "unknown key" for each
+                problems.add(0, settings.prefix() + ": " + noWarmPool(id));
+            }
+            return List.copyOf(problems);
         }
         Map<String, VmBackendFactory> backends = Providers.discover(VmBackendFactory.class, loader);
         if (!backends.containsKey(id)) {
@@ -84,6 +92,13 @@ public final class Provisioners {
             problems.add(e.getMessage());
         }
         return List.copyOf(problems);
+    }
+
+    /** Why {@code [runners.autoscaler]} cannot apply to the provisioner {@code id}. */
+    public static String noWarmPool(String id) {
+        return "[runners.autoscaler] keeps VMs warm, and provisioner \"" + id + "\" has no VMs (it lends hosts it"
+                + " does not create); a warm pool needs a VM provisioner such as clever-cloud, or remove"
+                + " [runners.autoscaler]";
     }
 
     /** The lifecycle's settings from a provisioner's table, defaults for what it does not set. */
