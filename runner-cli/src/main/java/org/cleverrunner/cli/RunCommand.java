@@ -181,7 +181,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 case FORCEFUL_STOP -> {
                     if (stopped == null) {
-                        LOG.warn("forceful stop: aborting {} running job(s)", engine.runningJobs());
+                        if (engine.runningJobs() > 0) {
+                            LOG.warn("forceful stop: aborting {} running job(s)", engine.runningJobs());
+                        }
                         forceful = true;
                         stopped = stopInBackground(engine, Duration.ZERO);
                     } else if (!forceful) {

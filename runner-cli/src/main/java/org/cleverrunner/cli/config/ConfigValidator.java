@@ -223,6 +223,19 @@ public final class ConfigValidator {
             }
         }
         String token = secretString(node, path, "token");
+        if (token != null) {
+            // it travels in a header (RUNNER-TOKEN, PRIVATE-TOKEN): a placeholder or a pasted "…" fails every request
+            for (int i = 0; i < token.length(); i++) {
+                char c = token.charAt(i);
+                if (c < 0x21 || c > 0x7e) {
+                    problems.add(path + ".token: character " + String.format("U+%04X", (int) c) + " at position "
+                            + (i + 1) + " cannot be sent in an HTTP header; give the whole token GitLab showed"
+                            + " (glrt-…), or register to get one");
+                    token = null;
+                    break;
+                }
+            }
+        }
         int limit = integer(node, path, "limit", 0, 0);
         int requestConcurrency = integer(node, path, "request_concurrency", 1, 1);
         String executor = string(node, path, "executor", false);

@@ -236,6 +236,26 @@ class ConfigTest {
     }
 
     @Test
+    void aTokenNoHttpHeaderCanCarryIsRefusedAtLoadWithoutItsValue() {
+        // the README's placeholder, pasted as is: every job request would fail with a stack trace
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse("""
+                [[runners]]
+                name = "a"
+                url = "https://gitlab.example.com"
+                token = "glrt-…"
+                [[runners]]
+                name = "b"
+                url = "https://gitlab.example.com"
+                token = "glrt-secret part"
+                """, null));
+        assertThat(error.problems()).containsExactly("runners[0].token: character U+2026 at position 6 cannot be"
+                + " sent in an HTTP header; give the whole token GitLab showed (glrt-…), or register to get one",
+                "runners[1].token: character U+0020 at position 12 cannot be sent in an HTTP header; give the whole"
+                        + " token GitLab showed (glrt-…), or register to get one");
+        assertThat(error.getMessage()).doesNotContain("secret part");
+    }
+
+    @Test
     void wrongTypesAndDuplicateNamesAreReportedWithoutTheTokensValue() {
         ConfigException error = catchThrowableOfType(ConfigException.class, () -> Config.parse("""
                 [metrics]
