@@ -20,6 +20,7 @@ import org.cleverrunner.cli.logging.Logging;
 import org.cleverrunner.cli.metrics.EngineMetrics;
 import org.cleverrunner.cli.metrics.GitLabRunnerMetrics;
 import org.cleverrunner.cli.metrics.MetricsServer;
+import org.cleverrunner.cli.metrics.ProcessMetrics;
 import org.cleverrunner.core.Engine;
 import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.JournalLock;
@@ -90,6 +91,14 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the JVM's own meters; the process_* families dashboards read are ProcessMetrics' (Micrometer's uptime and
+        // file descriptor binders would write process_start_time_seconds a second time)
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        ProcessMetrics process = new ProcessMetrics();
         EngineMetrics metrics = new EngineMetrics(registry);
         String version = new Main.Version().getVersion()[0].replace("clever-runner ", "");
         String systemId = ConfigPaths.systemId(path);
@@ -117,7 +126,7 @@ public final class RunCommand implements Callable<Integer> {
             String listen = loaded.metricsListen().get();
             int colon = listen.lastIndexOf(':');
             server = MetricsServer.builder().host(listen.substring(0, colon))
-                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry).more(gitlabMetrics::scrape)
+                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry).more(() -> gitlabMetrics.scrape() + process.scrape())
                     .healthy(engine::isHealthy).build().start();
             LOG.info("metrics and health on http://{}/metrics and /health", listen);
         }
@@ -149,6 +158,10 @@ public final class RunCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> engine.stop(Duration.ZERO), "shutdown"));
         }
         LOG.debug("signals handled: {}", signals.installed());
+        if (signals.ignored().contains("SIGHUP")) {
+            LOG.warn("SIGHUP is ignored in this process (started with nohup?), so it cannot reload the config: a"
+                    + " change of the file still does (the clever-runner launcher handles SIGHUP)");
+        }
         CompletableFuture<Boolean> stopped = null;
         boolean forceful = false;
         while (stopped == null || !stopped.isDone()) {

@@ -78,9 +78,23 @@ final class CliProcess {
     /** As {@link #start(Path, List, String...)}, with {@code environment} set over this process's own. */
     static Process start(Path log, java.util.Map<String, String> environment, List<String> jvmOptions,
             String... args) throws IOException {
+        return start(log, List.of(), environment, jvmOptions, args);
+    }
+
+    /**
+     * As {@link #start(Path, String...)}, with the signals a test sends at their default disposition whatever
+     * the suite was started under: a signal ignored at start (nohup ignores SIGHUP, a shell's background job
+     * SIGINT) stays ignored in a JVM, which then cannot handle it.
+     */
+    static Process startWithDefaultSignals(Path log, String... args) throws IOException {
+        return start(log, List.of("env", "--default-signal=HUP,INT,TERM,USR1"), java.util.Map.of(), List.of(), args);
+    }
+
+    private static Process start(Path log, List<String> prefix, java.util.Map<String, String> environment,
+            List<String> jvmOptions, String... args) throws IOException {
         Path jar = Path.of("target", "clever-runner.jar").toAbsolutePath();
         assertThat(jar).as("the runnable jar, built in the package phase").exists();
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));

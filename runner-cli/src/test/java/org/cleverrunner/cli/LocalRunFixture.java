@@ -52,6 +52,11 @@ abstract class LocalRunFixture {
         return "";
     }
 
+    /** Starts the CLI: {@link CliProcess#start(Path, String...)}, unless a test needs it otherwise. */
+    Process start(Path log, String... args) throws IOException {
+        return CliProcess.start(log, args);
+    }
+
     @BeforeEach
     void startRun() throws IOException {
         gitlab = FakeCoordinator.builder().firstJobId(firstJobId).longPollTimeout(Duration.ofSeconds(5))
@@ -60,7 +65,7 @@ abstract class LocalRunFixture {
         Path config = CliProcess.writeConfig(dir.resolve("config.toml"), 2, name, gitlab.url(), token,
                 CliProcess.journal(dir.resolve("journal.json")) + globalExtra(), "local-docker", runnerExtra(),
                 dockerExtra());
-        process = CliProcess.start(dir.resolve("runner.log"), "run", "--config", config.toString());
+        process = start(dir.resolve("runner.log"), "run", "--config", config.toString());
     }
 
     @AfterEach

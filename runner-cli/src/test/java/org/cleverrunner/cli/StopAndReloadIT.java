@@ -38,6 +38,11 @@ class StopAndReloadIT extends LocalRunFixture {
         super("sigs", 7100);
     }
 
+    @Override
+    Process start(Path log, String... args) throws java.io.IOException {
+        return CliProcess.startWithDefaultSignals(log, args);
+    }
+
     @BeforeEach
     void connect() {
         String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
@@ -126,7 +131,7 @@ class StopAndReloadIT extends LocalRunFixture {
         assertThat(runnerLog()).contains("second stop signal: exiting now");
 
         gitlab.faults().clear();
-        process = CliProcess.start(dir.resolve("runner-2.log"), "run", "--config", config().toString());
+        process = start(dir.resolve("runner-2.log"), "run", "--config", config().toString());
         JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(60));
         assertThat(view.finalState()).isEqualTo(JobState.FAILED);
         assertThat(view.failureReason()).isEqualTo("runner_system_failure");

@@ -29,6 +29,7 @@ public final class StopSignals {
 
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final List<String> installed = new ArrayList<>();
+    private final List<String> ignored = new ArrayList<>();
 
     private StopSignals() {
     }
@@ -45,11 +46,19 @@ public final class StopSignals {
 
     private void handle(String name, Request request) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> requests.add(request));
-            installed.add("SIG" + name);
+            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal(name),
+                    signal -> requests.add(request));
+            // a signal ignored at start (nohup: SIGHUP; a background child of a shell: SIGINT) stays ignored: the
+            // JVM installs no handler then, and says so only by handing back SIG_IGN
+            (previous == sun.misc.SignalHandler.SIG_IGN ? ignored : installed).add("SIG" + name);
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             // refused (another platform, or -Xrs): the JVM's default stays; a shutdown hook covers TERM and INT
         }
+    }
+
+    /** The signals this process was started ignoring, which therefore stay ignored. */
+    public List<String> ignored() {
+        return List.copyOf(ignored);
     }
 
     /** The signals handled here, as {@code SIGTERM}…. */
