@@ -141,7 +141,7 @@ class StopAndReloadIT extends LocalRunFixture {
     void sighupAndAChangedFileReloadTheConfigAndABrokenOneIsRefused() throws Exception {
         String secondToken = "glrt-sigs2" + Long.toHexString(System.nanoTime() & 0xfffff) + "x";
         gitlab.addRunner(secondToken, Set.of("second"), false);
-        JobHandle running = enqueue(Jobs.job("through the reloads").script("echo started", "sleep 30",
+        JobHandle running = enqueue(Jobs.job("through the reloads").script("echo started", "sleep 45",
                 "echo survived the reloads"));
         awaitTrace(running, "started");
         String original = Files.readString(config());
@@ -176,6 +176,9 @@ class StopAndReloadIT extends LocalRunFixture {
         await("the reload by file change", () -> log().contains("reloaded (the file changed)")
                 && log().contains("1 runner(s) (-sigs)"));
         assertThat(gitlab.job(running.id()).state()).as("removed while its job runs").isEqualTo(JobState.RUNNING);
+        // a job request the removed runner sent before the reload may still bring a job (which it then runs):
+        // past the long poll (5 s here), none is in flight
+        Thread.sleep(6000);
         JobHandle orphan = enqueue(Jobs.job("for the removed runner").script("echo no"));
         JobView runningView = gitlab.awaitJob(running.id(), Duration.ofSeconds(60));
         assertThat(runningView.finalState()).as(runningView.traceText()).isEqualTo(JobState.SUCCESS);

@@ -160,6 +160,9 @@ final class RunnerLoop {
             } catch (InterruptedException e) {
                 return;
             } catch (CoordinatorException e) {
+                if (stopped) {
+                    return; // stopping interrupted the request: not a coordinator's failure
+                }
                 failures++;
                 engine.listener().coordinatorError(runner.name(), "request_job");
                 LOG.warn("runner {}: asking {} for a job failed: {}", runner.name(), runner.url(), e.getMessage());

@@ -234,7 +234,7 @@ class EngineTest {
                 dir.resolve("journal.json"), List.of(first));
         engine = Engine.builder().settings(initial).executor(backends.executor).provisioner(backends.provisioner)
                 .traceInterval(Duration.ofMillis(200)).version("test").build().start();
-        JobHandle running = gitlab.enqueue(Jobs.job("running through the reload").script("sleep 3000",
+        JobHandle running = gitlab.enqueue(Jobs.job("running through the reload").script("sleep 6000",
                 "echo still here"));
         gitlab.awaitState(running.id(), JobState.RUNNING, Duration.ofSeconds(10));
 
@@ -254,6 +254,8 @@ class EngineTest {
                 Duration.ofSeconds(10), dir.resolve("journal.json"), List.of(second)));
 
         assertThat(removed.removed()).containsExactly("test");
+        // a request the removed runner sent before may still bring a job: past the long poll (2 s), none is out
+        Thread.sleep(2500);
         JobHandle untagged = gitlab.enqueue(Jobs.job("for the removed runner").script("echo no"));
         JobView runningView = gitlab.awaitJob(running.id(), Duration.ofSeconds(20));
         assertThat(runningView.finalState()).as(runningView.traceText()).isEqualTo(JobState.SUCCESS);
