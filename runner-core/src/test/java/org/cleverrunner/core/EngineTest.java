@@ -267,6 +267,42 @@ class EngineTest {
     }
 
     @Test
+    void aLowerLimitAtReloadKeepsTheRunningJobsAndTakesNewOnesOnlyUnderIt() throws Exception {
+        RunnerSettings three = RunnerSettings.of("test", gitlab.url(), runner.token()).withLimit(3);
+        engine = Engine.builder().settings(new EngineSettings(5, Duration.ofMillis(200), Duration.ofSeconds(10),
+                dir.resolve("journal.json"), List.of(three))).executor(backends.executor)
+                .provisioner(backends.provisioner).traceInterval(Duration.ofMillis(200)).version("test").build()
+                .start();
+        List<JobHandle> first = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            first.add(gitlab.enqueue(Jobs.job("first-" + i).script("sleep 2500")));
+        }
+        for (JobHandle job : first) {
+            gitlab.awaitState(job.id(), JobState.RUNNING, Duration.ofSeconds(10));
+        }
+
+        Engine.Reconfiguration lowered = engine.reconfigure(new EngineSettings(5, Duration.ofMillis(200),
+                Duration.ofSeconds(10), dir.resolve("journal.json"), List.of(three.withLimit(1))));
+        List<JobHandle> later = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            later.add(gitlab.enqueue(Jobs.job("later-" + i).script("sleep 300")));
+        }
+
+        assertThat(lowered.changed()).containsExactly("test");
+        Thread.sleep(1000);
+        assertThat(later).allSatisfy(job -> assertThat(gitlab.job(job.id()).state()).as("3 running, limit 1")
+                .isEqualTo(JobState.PENDING));
+        for (JobHandle job : first) {
+            assertThat(gitlab.awaitJob(job.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+        }
+        backends.maxRunning.set(backends.running.get());
+        for (JobHandle job : later) {
+            assertThat(gitlab.awaitJob(job.id(), Duration.ofSeconds(20)).finalState()).isEqualTo(JobState.SUCCESS);
+        }
+        assertThat(backends.maxRunning.get()).as("one at a time under the new limit").isEqualTo(1);
+    }
+
+    @Test
     void aReloadWhoseRunnerCannotStartChangesNothing() throws Exception {
         RunnerSettings first = RunnerSettings.of("test", gitlab.url(), runner.token());
         engine = engine(1, Duration.ofSeconds(10)).start();
