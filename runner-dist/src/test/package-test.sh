@@ -59,9 +59,14 @@ check "postinst made the CDS archives of exec and the other commands" \
   bash -c "ls /var/cache/clever-runner/exec-*.jsa /var/cache/clever-runner/cli-*.jsa >/dev/null"
 check "the service user's --version maps the system archive (writes none of its own)" \
   bash -c "$(declare -f as_runner); as_runner clever-runner --version >/dev/null && [[ ! -e /var/lib/clever-runner/.cache/clever-runner/cds ]]"
-check "systemd-analyze verify clever-runner.service" \
-  bash -c "systemd-analyze verify /lib/systemd/system/clever-runner.service >'$work/verify.log' 2>&1 \
-    && [[ ! -s '$work/verify.log' ]] || { cat '$work/verify.log'; false; }"
+if command -v systemd-analyze >/dev/null; then
+  # it works without a running systemd: it parses the unit and checks its ExecStart and its user
+  check "systemd-analyze verify clever-runner.service" \
+    bash -c "systemd-analyze verify /lib/systemd/system/clever-runner.service >'$work/verify.log' 2>&1 \
+      && [[ ! -s '$work/verify.log' ]] || { cat '$work/verify.log'; false; }"
+else
+  log "no systemd-analyze here (Debian's systemd package): the unit is not verified"
+fi
 unit=/lib/systemd/system/clever-runner.service
 check "the unit stops with SIGQUIT (graceful)" grep -qx 'KillSignal=SIGQUIT' "$unit"
 # shellcheck disable=SC2016 # $MAINPID is systemd's, literally in the unit
@@ -100,7 +105,15 @@ done
 check "clever-runner run starts as the service user; status says so" test "$up" -eq 1
 check "the JVM of run is the launcher's exec'd process, with -Xrs" \
   bash -c "tr '\0' ' ' </proc/$runner_pid/cmdline | grep -q -- ' -Xrs '"
-check "/health answers on the metrics listener" curl -fsS -o /dev/null "http://127.0.0.1:$port/health"
+health() { # GET /health without curl, which a minimal Debian lacks
+  local status
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  read -r _ status _ <&3 || true
+  exec 3<&-
+  [[ $status == 200 ]]
+}
+check "/health answers 200 on the metrics listener" health
 check "the unreachable GitLab is a warning naming it" grep -q "127.0.0.1:9" "$work/run.log"
 kill -TERM "$runner_pid"
 rc=0
