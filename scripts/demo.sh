@@ -5,7 +5,7 @@
 # scripts/test-env.sh provides the engine: $DOCKER_HOST or /var/run/docker.sock when they answer, else a private
 # dockerd it starts (and stops on exit), and the local image clever-runner/busybox (no registry needed).
 # Extra arguments go to `clever-runner exec` (e.g. `scripts/demo.sh test`, `scripts/demo.sh lint`); the default
-# job is build. The protocol demo against a fake GitLab is still `java -jar runner-cli/target/clever-runner.jar demo`.
+# job is build. The protocol demo against a fake GitLab is scripts/protocol-demo.sh.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"

@@ -3,7 +3,6 @@ package org.cleverrunner.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-import org.cleverrunner.cli.internal.DemoCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +12,6 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, ExecCommand.class, RegisterCommand.class, VerifyCommand.class,
                 UnregisterCommand.class, ResetTokenCommand.class, ListCommand.class, StatusCommand.class,
                 ReapCommand.class, SimulatePoolCommand.class,
-                DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -73,6 +73,8 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        // first of all: a stop or reload asked for while the runner starts waits in the queue, it does not kill it
+        StopSignals signals = StopSignals.install();
         Path path = config.resolve(environment);
         Config loaded;
         try {
@@ -137,7 +139,7 @@ public final class RunCommand implements Callable<Integer> {
             gitlabMetrics.register(runner);
         }, gitlabMetrics::concurrent);
         try {
-            return serve(engine, reloader);
+            return serve(engine, reloader, signals);
         } finally {
             if (server != null) {
                 server.close();
@@ -151,8 +153,7 @@ public final class RunCommand implements Callable<Integer> {
      * finish; a forceful signal during a graceful stop aborts the jobs, and any signal during a forceful stop exits
      * at once.
      */
-    private int serve(Engine engine, ConfigReloader reloader) throws InterruptedException {
-        StopSignals signals = StopSignals.install();
+    private int serve(Engine engine, ConfigReloader reloader, StopSignals signals) throws InterruptedException {
         if (!signals.handlesTerm()) {
             // no handler could be installed: SIGTERM runs the JVM's shutdown hooks, a forceful stop here
             Runtime.getRuntime().addShutdownHook(new Thread(() -> engine.stop(Duration.ZERO), "shutdown"));

@@ -31,18 +31,6 @@ class MainTest {
     }
 
     @Test
-    void demoRunsTwoJobsThroughTheProtocolWithIdenticalLogs() {
-        int exit = Main.execute("demo");
-
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(printed).isZero();
-        assertThat(printed).contains("from job", "step 3", "about to fail", "exit code 3")
-                .doesNotContain("never printed")
-                .contains("success", "failed", "script_failure", "(matches the runner's)")
-                .contains("Demo OK");
-    }
-
-    @Test
     void misuseExitsWithTwoAndUsage() {
         assertThat(Main.execute("--no-such-option")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("Usage: clever-runner");

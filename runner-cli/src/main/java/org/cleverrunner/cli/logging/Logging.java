@@ -15,7 +15,7 @@ import java.util.Objects;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sets up logback from config.toml's {@code log_level} and {@code log_format}, replacing whatever logback.xml set:
+ * Sets up logback from config.toml's {@code log_level} and {@code log_format}, replacing the first configuration ({@link StartupConfigurator}):
  * one appender on standard error, text or JSON lines, every line redacted.
  */
 public final class Logging {
@@ -41,14 +41,14 @@ public final class Logging {
     public static void configure(String level, String format) {
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setTarget("System.err");
-        install(appender, level, format);
+        install((LoggerContext) LoggerFactory.getILoggerFactory(), appender, level, format);
     }
 
     /** As {@link #configure(String, String)}, to another stream; for tests and embedding. */
     public static void configure(String level, String format, OutputStream out) {
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
         appender.setOutputStream(Objects.requireNonNull(out, "out"));
-        install(appender, level, format);
+        install((LoggerContext) LoggerFactory.getILoggerFactory(), appender, level, format);
     }
 
     /** The logback level for a config value; throws with the valid choices otherwise. */
@@ -64,13 +64,14 @@ public final class Logging {
         };
     }
 
-    private static void install(OutputStreamAppender<ILoggingEvent> appender, String level, String format) {
+    /** Installs {@code appender} as the only one of {@code context}; also logback's first configuration's. */
+    static void install(LoggerContext context, OutputStreamAppender<ILoggingEvent> appender, String level,
+            String format) {
         Level threshold = level(level);
         String kind = format == null ? "text" : format.strip().toLowerCase(Locale.ROOT);
         if (!kind.equals("text") && !kind.equals("json")) {
             throw new IllegalArgumentException("log format must be text or json, got \"" + format + "\"");
         }
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         Layout<ILoggingEvent> layout;
         if (kind.equals("json")) {
             layout = new JsonLayout();

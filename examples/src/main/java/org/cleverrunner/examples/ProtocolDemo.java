@@ -1,14 +1,12 @@
-package org.cleverrunner.cli.internal;
+package org.cleverrunner.examples;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.cleverrunner.coordinator.CoordinatorClient;
 import org.cleverrunner.coordinator.FailureReason;
 import org.cleverrunner.coordinator.JobRequest;
@@ -28,8 +26,6 @@ import org.cleverrunner.testkit.FakeCoordinator;
 import org.cleverrunner.testkit.JobHandle;
 import org.cleverrunner.testkit.JobView;
 import org.cleverrunner.testkit.Jobs;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The protocol demo: an in-process fake GitLab over real HTTP on loopback, a runner registered on it, and sample
@@ -37,26 +33,42 @@ import picocli.CommandLine.Option;
  * logs patched incrementally and their final state reported with the log's checksum. It ends by checking that
  * GitLab's copy of each log is byte-identical to what the runner produced.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run sample jobs through the GitLab runner protocol against an in-process fake GitLab,"
-                + " executing their scripts with the local shell.")
-public final class DemoCommand implements Callable<Integer> {
+public final class ProtocolDemo {
 
     /** A test coordinator on loopback: 202 repeated after 100 ms, an outage given up after 30 s. */
     private static final org.cleverrunner.coordinator.FinalUpdatePolicy FINAL_UPDATES =
             new org.cleverrunner.coordinator.FinalUpdatePolicy(Duration.ofSeconds(30), Duration.ofMillis(100),
                     Duration.ofMillis(100), Duration.ofSeconds(2), 5);
 
-
     private static final String REGISTRATION_TOKEN = "GR1348941demo-registration-token";
 
-    @Option(names = "--quiet", description = "Print only the summary, not the jobs' logs.")
-    boolean quiet;
+    private final boolean quiet;
+    private final PrintStream out;
 
-    private final PrintStream out = System.out;
+    /** A demo printing to {@code out}; {@code quiet} prints only the summary, not the jobs' logs. */
+    public ProtocolDemo(PrintStream out, boolean quiet) {
+        this.out = out;
+        this.quiet = quiet;
+    }
 
-    @Override
-    public Integer call() throws Exception {
+    /** Usage: {@code ProtocolDemo [--quiet]}; exits 0 when both jobs reached the expected state. */
+    public static void main(String[] args) throws Exception {
+        boolean quiet = false;
+        for (String arg : args) {
+            if (arg.isBlank()) {
+                continue; // scripts/protocol-demo.sh without options: the Maven profile passes one empty argument
+            } else if (arg.equals("--quiet")) {
+                quiet = true;
+            } else {
+                System.err.println("usage: ProtocolDemo [--quiet]");
+                System.exit(2);
+            }
+        }
+        System.exit(new ProtocolDemo(System.out, quiet).run());
+    }
+
+    /** Runs the two sample jobs and returns the exit code: 0 when both ended as expected, 1 otherwise. */
+    public int run() throws Exception {
         try (FakeCoordinator gitlab = FakeCoordinator.builder().longPollTimeout(Duration.ofSeconds(2))
                 .traceUpdateInterval(Duration.ofSeconds(1)).start()) {
             gitlab.addRegistrationToken(REGISTRATION_TOKEN);
