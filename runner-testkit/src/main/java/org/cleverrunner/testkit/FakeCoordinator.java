@@ -1049,15 +1049,18 @@ public final class FakeCoordinator implements AutoCloseable {
     private void unregister(Exchange ex) throws IOException {
         JsonNode body = ex.json();
         boolean manager = ex.path.endsWith("/managers");
+        String systemId = text(body, "system_id");
+        if (manager && systemId == null) {
+            // Rails' params block (requires :system_id) is checked before the token is
+            ex.error(400, "400 Bad request - system_id is missing");
+            return;
+        }
         RunnerHandle runner = authenticateRunner(ex, body);
         if (runner == null) {
             return;
         }
         if (manager) {
-            String systemId = text(body, "system_id");
-            if (systemId == null) {
-                ex.error(400, "400 Bad request - system_id is missing");
-            } else if (runner.removeSystemId(systemId)) {
+            if (runner.removeSystemId(systemId)) {
                 ex.send(204, Map.of(), new byte[0], null);
             } else {
                 ex.error(404, "404 Runner manager not found");

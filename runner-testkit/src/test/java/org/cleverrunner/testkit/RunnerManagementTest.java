@@ -74,6 +74,10 @@ class RunnerManagementTest {
                 .statusCode()).isEqualTo(204);
         assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-nope\",\"system_id\":\"s_0123456789ab\"}")
                 .statusCode()).isEqualTo(403);
+        // as Rails: the required system_id is checked before the token, so a bad token without one is a 400
+        assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-nope\"}").statusCode()).isEqualTo(400);
+        assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(400);
+        assertThat(fake.runners()).containsExactly(runner);
 
         assertThat(http.json("DELETE", "runners", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(204);
         assertThat(http.json("DELETE", "runners", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(403);
