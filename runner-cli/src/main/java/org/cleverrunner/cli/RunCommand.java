@@ -75,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         EngineMetrics metrics = new EngineMetrics(registry);
-        String version = new Main.Version().getVersion()[0].replace("clever-runner ", "");
+        String version = Main.Version.number();
         String systemId = ConfigPaths.systemId(path);
         GitLabRunnerMetrics gitlabMetrics = new GitLabRunnerMetrics(version, systemId, loaded.engine().concurrent());
         for (RunnerSettings runner : loaded.runners()) {

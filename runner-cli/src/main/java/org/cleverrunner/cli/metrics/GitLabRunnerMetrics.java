@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.JobOutcome;
@@ -30,6 +31,7 @@ public final class GitLabRunnerMetrics implements EngineListener {
     static final double[] DURATION_BUCKETS = {30, 60, 300, 600, 1800, 3600, 7200, 10800, 18000, 36000};
 
     private final String version;
+    private final String revision;
     private final String systemId;
     private final int concurrent;
     private final Map<String, Runner> runners = new ConcurrentHashMap<>();
@@ -54,8 +56,14 @@ public final class GitLabRunnerMetrics implements EngineListener {
         }
     }
 
+    /** With the revision the SDK was built from. */
     public GitLabRunnerMetrics(String version, String systemId, int concurrent) {
+        this(version, RunnerInfo.defaults().revision(), systemId, concurrent);
+    }
+
+    public GitLabRunnerMetrics(String version, String revision, String systemId, int concurrent) {
         this.version = Objects.requireNonNull(version, "version");
+        this.revision = Objects.requireNonNull(revision, "revision");
         this.systemId = systemId == null ? "" : systemId;
         this.concurrent = concurrent;
     }
@@ -113,7 +121,8 @@ public final class GitLabRunnerMetrics implements EngineListener {
         out.append("gitlab_runner_version_info{architecture=\"").append(escape(System.getProperty("os.arch")))
                 .append("\",built_at=\"\",go_version=\"").append(escape("java" + System.getProperty("java.version")))
                 .append("\",name=\"clever-runner\",os=\"").append(escape(System.getProperty("os.name")
-                        .toLowerCase(Locale.ROOT))).append("\",revision=\"\",version=\"").append(escape(version))
+                        .toLowerCase(Locale.ROOT))).append("\",revision=\"").append(escape(revision)).append("\",version=\"")
+                .append(escape(version))
                 .append("\"} 1\n");
         family(out, "gitlab_runner_concurrent", "gauge", "The current value of concurrent setting");
         out.append("gitlab_runner_concurrent ").append(concurrent).append('\n');

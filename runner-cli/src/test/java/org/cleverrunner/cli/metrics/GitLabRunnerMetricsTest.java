@@ -14,7 +14,8 @@ class GitLabRunnerMetricsTest {
     void jobsLimitsFailuresDurationsAndErrorsReadAsGitLabRunnersFamilies() {
         RunnerSettings runner = RunnerSettings.of("docker-1", "https://gitlab.example.com", "glrt-AbCdEf123456789")
                 .withLimit(4);
-        GitLabRunnerMetrics metrics = new GitLabRunnerMetrics("1.2.3", "s_0123456789ab", 8).register(runner);
+        GitLabRunnerMetrics metrics = new GitLabRunnerMetrics("1.2.3", "abcdef12", "s_0123456789ab", 8)
+                .register(runner);
 
         metrics.jobAcquired("docker-1", 1);
         metrics.jobAcquired("docker-1", 2);
@@ -44,7 +45,7 @@ class GitLabRunnerMetricsTest {
                 .contains("gitlab_runner_errors_total{level=\"warning\"} 2\n")
                 .contains("gitlab_runner_errors_total{level=\"error\"} 1\n")
                 .containsPattern("gitlab_runner_version_info\\{architecture=\"[^\"]+\",built_at=\"\",go_version="
-                        + "\"java[^\"]+\",name=\"clever-runner\",os=\"[^\"]+\",revision=\"\",version=\"1.2.3\"} 1\n")
+                        + "\"java[^\"]+\",name=\"clever-runner\",os=\"[^\"]+\",revision=\"abcdef12\",version=\"1.2.3\"} 1\n")
                 .doesNotContain("Ef1234567");
     }
 
