@@ -86,7 +86,7 @@ public final class RunCommand implements Callable<Integer> {
         Engine engine;
         try {
             engine = Engine.builder().settings(loaded.engine()).listener(EngineListener.all(metrics, gitlabMetrics))
-                    .version(version).systemId(systemId).build();
+                    .version(version).systemId(systemId).coordinatorClients(b -> b.observer(gitlabMetrics)).build();
             engine.start();
         } catch (JournalLock.HeldException e) {
             // one owner of a runner's state: a second run would take the first one's live jobs for abandoned
