@@ -38,7 +38,7 @@ class RunnerManagementTest {
         assertThat(response.statusCode()).isEqualTo(201);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> v.startsWith("application/json"));
         JsonNode body = tree(response);
-        assertThat(body.get("token").asText()).startsWith("glrt-");
+        assertThat(body.get("token").asText()).startsWith("t1_").doesNotStartWith("glrt-");
         assertThat(body.has("token_expires_at")).isTrue();
         assertThat(body.get("token_expires_at").isNull()).isTrue();
         RunnerHandle runner = fake.runner(body.get("id").asLong());
