@@ -37,11 +37,12 @@ public final class GitLabRunnerMetrics implements EngineListener, RequestObserve
     static final double[] DURATION_BUCKETS = {30, 60, 300, 600, 1800, 3600, 7200, 10800, 18000, 36000};
 
     private final String version;
-    private final String revision;
     private final String systemId;
     private final int concurrent;
     private final Map<String, Runner> runners = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    private final String revision;
     /** In-flight job requests by short token. */
     private final Map<String, AtomicLong> requesting = new ConcurrentHashMap<>();
     /** API answers by label set (endpoint, method, runner, status). */
@@ -102,7 +103,6 @@ public final class GitLabRunnerMetrics implements EngineListener, RequestObserve
     /** Shows the runner's series at 0 before its first job. */
     public GitLabRunnerMetrics register(RunnerSettings runner) {
         runners.put(runner.name(), new Runner(runner.shortToken(), runner.name(), runner.limit()));
-        requesting.putIfAbsent(runner.shortToken(), new AtomicLong());
         return this;
     }
 
@@ -233,9 +233,13 @@ public final class GitLabRunnerMetrics implements EngineListener, RequestObserve
                 .append(escape(systemId)).append("\"} ").append(n.sum()).append('\n'));
         family(out, "gitlab_runner_request_concurrency", "gauge",
                 "The current number of concurrent requests for a new job");
-        new TreeMap<>(requesting).forEach((runner, n) -> out.append("gitlab_runner_request_concurrency{runner=\"")
+        // every registered runner, at 0 before its first request
+        Map<String, Long> inFlight = new TreeMap<>();
+        sorted.values().forEach(r -> inFlight.put(r.shortToken, 0L));
+        requesting.forEach((runner, n) -> inFlight.put(runner, n.get()));
+        inFlight.forEach((runner, n) -> out.append("gitlab_runner_request_concurrency{runner=\"")
                 .append(escape(runner)).append("\",system_id=\"").append(escape(systemId)).append("\"} ")
-                .append(n.get()).append('\n'));
+                .append(n).append('\n'));
         family(out, "gitlab_runner_errors_total", "counter", "The number of caught errors.");
         for (String level : new String[] {"warning", "error"}) {
             LongAdder n = errors.get(level);
