@@ -65,6 +65,7 @@ public final class CoordinatorClient {
     private final OkHttpClient http;
     private final RunnerInfo runnerInfo;
     private final Sleeper sleeper;
+    private final RequestObserver observer;
     private final Builder settings;
     private final ObjectMapper json = PayloadJson.mapper();
 
@@ -73,6 +74,7 @@ public final class CoordinatorClient {
         this.apiBase = apiBase(builder.url);
         this.runnerInfo = builder.runnerInfo;
         this.sleeper = builder.sleeper;
+        this.observer = builder.observer;
         OkHttpClient.Builder http = (builder.okHttpClient == null ? new OkHttpClient() : builder.okHttpClient)
                 .newBuilder()
                 .connectTimeout(builder.connectTimeout)
@@ -232,7 +234,7 @@ public final class CoordinatorClient {
         ObjectNode body = json.createObjectNode();
         body.put("token", runnerToken);
         Request request = jsonRequest("POST", "runners/reset_authentication_token", body, true).build();
-        return tokenReset(request, runnerToken, 0);
+        return tokenReset(request, runnerToken, 0, GitLabTokens.shortToken(runnerToken));
     }
 
     /** Replaces a runner's token with a personal access token ({@code POST /runners/:id/reset_authentication_token}). */
@@ -241,11 +243,13 @@ public final class CoordinatorClient {
         Request request = baseRequest("runners/" + runnerId + "/reset_authentication_token", true)
                 .post(RequestBody.create(new byte[0], null))
                 .header("PRIVATE-TOKEN", personalAccessToken).build();
-        return tokenReset(request, personalAccessToken, runnerId);
+        return tokenReset(request, personalAccessToken, runnerId, null);
     }
 
-    private RunnerCredentials tokenReset(Request request, String secret, long runnerId) {
-        try (Response response = execute(request, "reset runner token")) {
+    private RunnerCredentials tokenReset(Request request, String secret, long runnerId, String runner) {
+        RequestObserver.Call call = new RequestObserver.Call(RequestObserver.Endpoint.RESET_TOKEN, "POST", runner,
+                null, 0);
+        try (Response response = observed(call, request, "reset runner token")) {
             byte[] bytes = bytes(response);
             return switch (response.code()) {
                 case 201, 200 -> {
@@ -269,6 +273,22 @@ public final class CoordinatorClient {
      * that a polling loop can tell an outage from an empty queue; a TLS failure is still thrown.
      */
     public JobRequestResult requestJob(JobRequest jobRequest) {
+        RequestObserver.Call call = new RequestObserver.Call(RequestObserver.Endpoint.REQUEST_JOB, "POST",
+                GitLabTokens.shortToken(jobRequest.runnerToken()), jobRequest.systemId(), 0);
+        notifyStarted(call);
+        int[] status = {0};
+        JobRequestResult result = null;
+        try {
+            result = requestJob(jobRequest, status);
+            return result;
+        } finally {
+            notifyFinished(result instanceof JobRequestResult.JobReceived received
+                    ? call.withJobId(received.job().id()) : call, status[0]);
+        }
+    }
+
+    /** {@link #requestJob(JobRequest)}; {@code answered[0]} gets the status of the answer, if one came. */
+    private JobRequestResult requestJob(JobRequest jobRequest, int[] answered) {
         ObjectNode body = json.createObjectNode();
         body.set("info", json.valueToTree(runnerInfo));
         body.put("token", jobRequest.runnerToken());
@@ -280,6 +300,7 @@ public final class CoordinatorClient {
         byte[] bytes;
         try {
             response = execute(request, "request job");
+            answered[0] = response.code();
             try {
                 bytes = bytes(response);
             } catch (CoordinatorTransportException e) {
@@ -348,7 +369,9 @@ public final class CoordinatorClient {
             body.put("exit_code", update.exitCode());
         }
         Request request = jsonRequest("PUT", "jobs/" + jobId, body, false).header("JOB-TOKEN", jobToken).build();
-        try (Response response = execute(request, "update job " + jobId)) {
+        RequestObserver.Call call = new RequestObserver.Call(RequestObserver.Endpoint.UPDATE_JOB, "PUT", null, null,
+                jobId);
+        try (Response response = observed(call, request, "update job " + jobId)) {
             RemoteJobStatus remote = remoteStatus(response);
             int status = response.code();
             JobUpdateResult.Outcome outcome;
@@ -387,7 +410,9 @@ public final class CoordinatorClient {
                 .header("JOB-TOKEN", jobToken)
                 .header("Content-Range", offset + "-" + (offset + length - 1))
                 .build();
-        try (Response response = execute(request, "patch trace of job " + jobId)) {
+        RequestObserver.Call call = new RequestObserver.Call(RequestObserver.Endpoint.PATCH_TRACE, "PATCH", null,
+                null, jobId);
+        try (Response response = observed(call, request, "patch trace of job " + jobId)) {
             RemoteJobStatus remote = remoteStatus(response);
             int status = response.code();
             long end = offset + length;
@@ -552,6 +577,35 @@ public final class CoordinatorClient {
             return baseRequest(path, acceptJson).method(method, RequestBody.create(json.writeValueAsBytes(body), JSON));
         } catch (JsonProcessingException e) {
             throw new CoordinatorException("cannot encode the " + path + " request", e);
+        }
+    }
+
+    /** {@link #execute} told to the observer: one started, one finished (status 0 when no answer came). */
+    private Response observed(RequestObserver.Call call, Request request, String what) {
+        notifyStarted(call);
+        int status = 0;
+        try {
+            Response response = execute(request, what);
+            status = response.code();
+            return response;
+        } finally {
+            notifyFinished(call, status);
+        }
+    }
+
+    private void notifyStarted(RequestObserver.Call call) {
+        try {
+            observer.started(call);
+        } catch (RuntimeException e) {
+            LOG.debug("request observer failed on {}: {}", call.endpoint().label(), e.toString());
+        }
+    }
+
+    private void notifyFinished(RequestObserver.Call call, int status) {
+        try {
+            observer.finished(call, status);
+        } catch (RuntimeException e) {
+            LOG.debug("request observer failed on {}: {}", call.endpoint().label(), e.toString());
         }
     }
 
@@ -800,6 +854,7 @@ public final class CoordinatorClient {
         private Clock clock = Clock.systemUTC();
         private Sleeper sleeper = Sleeper.SYSTEM;
         private FinalUpdatePolicy finalUpdatePolicy = FinalUpdatePolicy.DEFAULT;
+        private RequestObserver observer = RequestObserver.NONE;
 
         private Builder() {
         }
@@ -874,6 +929,12 @@ public final class CoordinatorClient {
         }
 
         /** How waits between attempts are spent; for tests. */
+        /** Told of each request_job, update_job, patch_trace and reset_token call (metrics); none by default. */
+        public Builder observer(RequestObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         public Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
@@ -898,6 +959,7 @@ public final class CoordinatorClient {
             copy.clock = clock;
             copy.sleeper = sleeper;
             copy.finalUpdatePolicy = finalUpdatePolicy;
+            copy.observer = observer;
             return copy;
         }
     }

@@ -2,6 +2,7 @@ package org.cleverrunner.coordinator;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -37,7 +38,27 @@ public final class GitLabTokens {
             .sorted(Comparator.comparingInt(String::length).reversed()).map(Pattern::quote)
             .collect(Collectors.joining("|")) + ")" + TOKEN_CHARACTERS + "+");
 
+    /** gitlab-runner's helpers/shorten_token.go (18.2): prefixes stripped in this order, each at the start. */
+    private static final List<Pattern> SHORT_TOKEN_PREFIXES = List.of(
+            Pattern.compile("^(?:glrt-(?:t[123]_)?|t[123]_|glrtr-)"), Pattern.compile("^glcbt-"),
+            Pattern.compile("^GR[0-9A-Fa-f]{7}"));
+    private static final int SHORT_TOKEN_LENGTH = 9;
+
     private GitLabTokens() {
+    }
+
+    /**
+     * A runner's short token as gitlab-runner 18.2 and later compute it (cache object names, CI_RUNNER_SHORT_TOKEN,
+     * the job log's header, the {@code runner} label of its metrics): the token without its {@code glrt-} (and
+     * {@code t1_}…{@code t3_}), {@code glrtr-}, {@code glcbt-} or {@code GR…} prefix, cut to its first 9 characters,
+     * case and characters kept.
+     */
+    public static String shortToken(String token) {
+        String raw = Objects.requireNonNull(token, "token");
+        for (Pattern prefix : SHORT_TOKEN_PREFIXES) {
+            raw = prefix.matcher(raw).replaceFirst("");
+        }
+        return raw.length() <= SHORT_TOKEN_LENGTH ? raw : raw.substring(0, SHORT_TOKEN_LENGTH);
     }
 
     /** Matches a whole token; group 1 is its prefix. */

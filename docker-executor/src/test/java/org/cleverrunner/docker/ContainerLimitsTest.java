@@ -41,6 +41,33 @@ class ContainerLimitsTest {
         assertThat(ContainerLimits.from(ProviderSettings.empty())).isEqualTo(ContainerLimits.NONE);
     }
 
+    @Test
+    void cpusetsSharesAndTheServicesOwnLimitsAreReadAndCheckedAsGitLabRunnersKeys() {
+        ContainerLimits limits = ContainerLimits.from(settings(Map.of("cpuset-cpus", "0-1", "cpuset-mems", "0",
+                "cpu-shares", "512", "service-memory", "48m", "service-memory-swap", "-1",
+                "service-memory-reservation", "32m", "service-cpus", "0.25", "service-cpuset-cpus", "0,1",
+                "service-cpu-shares", "256")));
+        assertThat(limits.cpusetCpus()).isEqualTo("0-1");
+        assertThat(limits.cpusetMems()).isEqualTo("0");
+        assertThat(limits.cpuShares()).isEqualTo(512);
+        assertThat(limits.services()).isEqualTo(new ContainerLimits.ServiceLimits(48L << 20, -1, 32L << 20,
+                250_000_000L, "0,1", 256));
+        // the job's own limits stay the Engine's defaults: service_* are for services only
+        assertThat(limits.memory()).isZero();
+        assertThat(limits.nanoCpus()).isZero();
+
+        assertThatThrownBy(() -> ContainerLimits.from(settings(Map.of("cpuset-cpus", "0:3"))))
+                .hasMessage("cpuset_cpus: \"0:3\" is not a list of CPUs or nodes such as \"0-3\" or \"0,2\"");
+        assertThatThrownBy(() -> ContainerLimits.from(settings(Map.of("service-cpuset-cpus", "all"))))
+                .hasMessageStartingWith("service_cpuset_cpus: \"all\"");
+        assertThatThrownBy(() -> ContainerLimits.from(settings(Map.of("cpu-shares", "many"))))
+                .hasMessageStartingWith("cpu-shares: \"many\" is not a number of CPU shares");
+        assertThatThrownBy(() -> ContainerLimits.from(settings(Map.of("service-memory", "1m"))))
+                .hasMessageStartingWith("service_memory must be at least 6m");
+        assertThatThrownBy(() -> ContainerLimits.from(settings(Map.of("service-memory-swap", "64m"))))
+                .hasMessage("service_memory_swap needs service_memory");
+    }
+
     private static ProviderSettings settings(Map<String, String> values) {
         return new ProviderSettings("runners[0].docker", values);
     }

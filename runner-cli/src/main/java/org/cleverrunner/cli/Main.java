@@ -3,6 +3,7 @@ package org.cleverrunner.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.cleverrunner.coordinator.RunnerInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,19 +33,34 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
     }
 
-    /** The version Maven wrote into the jar. */
+    /**
+     * The version Maven wrote into the jar and the git commit it was built from (as gitlab-runner prints its own:
+     * {@code clever-runner 1.2.0 (abcdef12)}; "unknown" for a build outside git).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws IOException {
+        public String[] getVersion() {
+            return new String[] {"clever-runner " + number() + " (" + revision() + ")",
+                    "Java " + Runtime.version() + " on " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch")};
+        }
+
+        /** This runner's version number, {@code dev} when not built by Maven. */
+        static String number() {
             Properties properties = new Properties();
             try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
                 if (in != null) {
                     properties.load(in);
                 }
+            } catch (IOException e) {
+                // informational only: the default below
             }
-            return new String[] {"clever-runner " + properties.getProperty("version", "dev"),
-                    "Java " + Runtime.version() + " on " + System.getProperty("os.name") + "/"
-                            + System.getProperty("os.arch")};
+            return properties.getProperty("version", "dev");
+        }
+
+        /** The git commit of the build, 8 hex digits, as the SDK sends it to GitLab. */
+        static String revision() {
+            return RunnerInfo.defaults().revision();
         }
     }
 }

@@ -102,7 +102,7 @@ public final class RunCommand implements Callable<Integer> {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         ProcessMetrics process = new ProcessMetrics();
         EngineMetrics metrics = new EngineMetrics(registry);
-        String version = new Main.Version().getVersion()[0].replace("clever-runner ", "");
+        String version = Main.Version.number();
         String systemId = ConfigPaths.systemId(path);
         GitLabRunnerMetrics gitlabMetrics = new GitLabRunnerMetrics(version, systemId, loaded.engine().concurrent());
         for (RunnerSettings runner : loaded.runners()) {
@@ -113,7 +113,7 @@ public final class RunCommand implements Callable<Integer> {
         Engine engine;
         try {
             engine = Engine.builder().settings(loaded.engine()).listener(EngineListener.all(metrics, gitlabMetrics))
-                    .version(version).systemId(systemId).build();
+                    .version(version).systemId(systemId).coordinatorClients(b -> b.observer(gitlabMetrics)).build();
             engine.start();
         } catch (JournalLock.HeldException e) {
             // one owner of a runner's state: a second run would take the first one's live jobs for abandoned

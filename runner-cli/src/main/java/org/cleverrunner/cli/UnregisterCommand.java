@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.cleverrunner.cli.config.Config;
+import org.cleverrunner.cli.config.ConfigPaths;
 import org.cleverrunner.coordinator.CoordinatorException;
 import org.cleverrunner.coordinator.CoordinatorForbiddenException;
 import org.cleverrunner.core.RunnerSettings;
@@ -13,9 +14,17 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code unregister}: deletes runners on their coordinator and removes them from config.toml. */
+/**
+ * {@code unregister}: deletes runners on their coordinator and removes them from config.toml, as gitlab-runner does
+ * (commands/unregister.go): a runner created in GitLab's UI (an authentication token, {@code glrt-}) is not
+ * deleted, only this machine's runner manager ({@code DELETE /runners/managers} with the system id), since the
+ * runner belongs to whoever created it in GitLab and may have other managers; a runner registered with a legacy
+ * registration token is deleted ({@code DELETE /runners}).
+ */
 @Command(name = "unregister", mixinStandardHelpOptions = true,
-        description = "Delete a runner (or all) on its coordinator and remove it from the config file.")
+        description = {"Delete a runner (or all) on its coordinator and remove it from the config file.",
+                "A runner created in GitLab (glrt- token) keeps existing there: only this machine's runner manager"
+                        + " is deleted."})
 public final class UnregisterCommand extends ConfigCommand {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -34,11 +43,23 @@ public final class UnregisterCommand extends ConfigCommand {
         Config loaded = Config.load(path);
         List<RunnerSettings> runners = Runners.select(loaded, which.all ? null : which.name, which.all);
         Set<String> removed = new LinkedHashSet<>();
+        String systemId = null;
         for (RunnerSettings runner : runners) {
             try {
-                Coordinators.client(runner).unregister(runner.token().reveal());
+                String token = runner.token().reveal();
+                if (isAuthenticationToken(token)) {
+                    if (systemId == null) {
+                        systemId = ConfigPaths.systemId(path);
+                    }
+                    boolean known = Coordinators.client(runner).unregisterManager(token, systemId);
+                    out.println(runner.name() + ": " + (known ? "runner manager " + systemId + " deleted from "
+                            : "no runner manager " + systemId + " on ") + runner.url()
+                            + "; the runner itself stays in GitLab (delete it there)");
+                } else {
+                    Coordinators.client(runner).unregister(token);
+                    out.println(runner.name() + ": unregistered from " + runner.url());
+                }
                 removed.add(runner.name());
-                out.println(runner.name() + ": unregistered from " + runner.url());
             } catch (CoordinatorForbiddenException e) {
                 // The coordinator no longer knows this token: the entry can never work again, drop it.
                 removed.add(runner.name());
@@ -53,5 +74,13 @@ public final class UnregisterCommand extends ConfigCommand {
             out.println("Removed from " + path + ": " + String.join(", ", removed));
         }
         return removed.size() == runners.size() ? 0 : 1;
+    }
+
+    /**
+     * A token of a runner created in GitLab (Rails' {@code CREATED_RUNNER_TOKEN_PREFIX}, gitlab-runner's
+     * {@code TokenIsCreatedRunnerToken}); runners registered with a registration token get tokens without it.
+     */
+    static boolean isAuthenticationToken(String token) {
+        return token.startsWith("glrt-");
     }
 }

@@ -40,6 +40,10 @@ class MainTest {
     @Test
     void versionNamesTheProject() {
         assertThat(Main.execute("--version")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("clever-runner 0.1.0");
+        // as gitlab-runner's: the version, then the git commit it was built from (8 hex digits, or unknown)
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("clever-runner 0.1.0")
+                .containsPattern("^clever-runner \\S+ \\(([0-9a-f]{8}|unknown)\\)\n")
+                .contains(" (" + Main.Version.revision() + ")\n");
+        assertThat(Main.Version.number()).doesNotContain("(");
     }
 }

@@ -75,11 +75,13 @@ class ManagementCommandsTest {
         RunnerHandle created = gitlab.runners().stream().filter(r -> "ci-1".equals(r.description())).findFirst()
                 .orElseThrow();
         assertThat(created.tags()).containsExactlyInAnyOrder("clever-cloud", "docker");
+        assertThat(out.toString()).doesNotContain(created.token());
 
         Config written = Config.load(config);
         assertThat(written.engine().concurrent()).isEqualTo(1);
         RunnerSettings runner = written.runner("ci-1").orElseThrow();
-        assertThat(runner.token().reveal()).startsWith("glrt-").isEqualTo(created.token());
+        // Rails gives a registration token's runner a t1_ token, glrt- being for runners created in GitLab
+        assertThat(runner.token().reveal()).startsWith("t1_").isEqualTo(created.token());
         assertThat(runner.url()).isEqualTo(gitlab.serverUrl());
         assertThat(runner.executor()).isEqualTo("docker");
         assertThat(runner.provisioner()).isEqualTo("clever-cloud");
@@ -218,14 +220,55 @@ class ManagementCommandsTest {
         assertThat(run(new VerifyCommand(), "--config", path)).isEqualTo(1);
         assertThat(out.toString()).contains("good: ok", "stale: refused").doesNotContain("nobodyknowsthisone");
 
+        // verify created this machine's runner manager; a glrt- runner (created in GitLab) loses that manager
+        // only, as gitlab-runner unregisters it: the runner stays in GitLab for its other managers
+        String systemId = ConfigPaths.systemId(config);
+        assertThat(good.systemIds()).containsExactly(systemId);
         out.getBuffer().setLength(0);
         assertThat(run(new UnregisterCommand(), "--config", path, "--name", "good")).as(err.toString()).isZero();
-        assertThat(gitlab.runners()).noneMatch(runner -> runner.token().equals(good.token()));
+        assertThat(out.toString()).contains("good: runner manager " + systemId + " deleted from "
+                + gitlab.serverUrl(), "the runner itself stays in GitLab").doesNotContain(good.token());
+        assertThat(good.systemIds()).isEmpty();
+        assertThat(gitlab.runners()).anyMatch(runner -> runner.token().equals(good.token()));
         assertThat(Config.load(config).runners()).extracting(RunnerSettings::name).containsExactly("stale");
         assertThat(Config.load(config).engine().concurrent()).isEqualTo(2);
         assertThat(Files.getPosixFilePermissions(config)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
         assertThat(run(new UnregisterCommand(), "--config", path, "--all-runners")).isZero();
+        assertThat(Config.load(config).runners()).isEmpty();
+    }
+
+    @Test
+    void unregisterDeletesARunnerOfARegistrationTokenAndKeepsAGlrtRunnerWithoutManagerHere() throws IOException {
+        // a registration-token runner's token has no glrt- prefix (Rails gives glrt- to runners created in the UI)
+        RunnerHandle legacy = gitlab.addRunner("t1_legacyRunnerToken0123", Set.of(), true);
+        RunnerHandle created = gitlab.addRunner(Set.of(), true);
+        Path config = dir.resolve("config.toml");
+        Config.write(config, Config.parse("""
+                [[runners]]
+                name = "legacy"
+                url = "%1$s"
+                token = "%2$s"
+                [[runners]]
+                name = "created"
+                url = "%1$s"
+                token = "%3$s"
+                """.formatted(gitlab.serverUrl(), legacy.token(), created.token()), config).tree());
+
+        assertThat(run(new UnregisterCommand(), "--config", config.toString(), "--all-runners"))
+                .as(err.toString()).isZero();
+
+        assertThat(gitlab.runners()).noneMatch(runner -> runner.token().equals(legacy.token()))
+                .anyMatch(runner -> runner.token().equals(created.token()));
+        // no verify ran from this machine: GitLab answers 404, nothing is left to delete here, the entry goes
+        assertThat(out.toString()).contains("legacy: unregistered from " + gitlab.serverUrl(),
+                "created: no runner manager " + ConfigPaths.systemId(config) + " on " + gitlab.serverUrl())
+                .doesNotContain(legacy.token()).doesNotContain(created.token());
+        assertThat(gitlab.requests()).filteredOn(r -> "DELETE".equals(r.method())
+                        && (legacy.token().equals(r.header("RUNNER-TOKEN"))
+                        || created.token().equals(r.header("RUNNER-TOKEN"))))
+                .extracting(r -> r.path() + " " + r.status())
+                .containsExactly("/api/v4/runners 204", "/api/v4/runners/managers 404");
         assertThat(Config.load(config).runners()).isEmpty();
     }
 

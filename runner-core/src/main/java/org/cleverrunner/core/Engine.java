@@ -47,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private final Provisioner provisionerOverride;
     private final CacheStore cacheStoreOverride;
     private final String version;
+    private final String revision;
     private final String systemId;
     private final Duration traceInterval;
     private final Journal journal;
@@ -80,6 +81,7 @@ public final class Engine implements AutoCloseable {
         this.provisionerOverride = builder.provisioner;
         this.cacheStoreOverride = builder.cacheStore;
         this.version = builder.version;
+        this.revision = builder.revision;
         this.systemId = builder.systemId;
         this.traceInterval = builder.traceInterval;
         this.reapInterval = builder.reapInterval;
@@ -475,6 +477,11 @@ public final class Engine implements AutoCloseable {
         return version;
     }
 
+    /** The git commit of this build, as gitlab-runner's revision (job log header, CI_RUNNER_REVISION). */
+    String revision() {
+        return revision;
+    }
+
     String systemId() {
         return systemId;
     }
@@ -747,6 +754,7 @@ public final class Engine implements AutoCloseable {
         private Provisioner provisioner;
         private CacheStore cacheStore;
         private String version = "dev";
+        private String revision = RunnerInfo.defaults().revision();
         private String systemId;
         private Duration traceInterval = Duration.ofSeconds(3);
         private Duration reapInterval = Duration.ofMinutes(5);
@@ -800,6 +808,12 @@ public final class Engine implements AutoCloseable {
         /** Shown in job logs and sent as the runner's version. */
         public Builder version(String version) {
             this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** Shown in job logs and as CI_RUNNER_REVISION; by default the git commit the SDK was built from. */
+        public Builder revision(String revision) {
+            this.revision = Objects.requireNonNull(revision, "revision");
             return this;
         }
 

@@ -194,7 +194,9 @@ final class JobWorker {
         }
         // CI_RUNNER_SHORT_TOKEN as gitlab-runner computes it; the plan's runner id is the host key, not token-derived
         JobPlan plan = runner.jobs().apply(withServerCa(planned.plan())
-                .withVariable(JobPlan.Variable.of("CI_RUNNER_SHORT_TOKEN", runner.shortToken())));
+                .withVariable(JobPlan.Variable.of("CI_RUNNER_SHORT_TOKEN", runner.shortToken()))
+                .withVariable(JobPlan.Variable.of("CI_RUNNER_VERSION", engine.version()))
+                .withVariable(JobPlan.Variable.of("CI_RUNNER_REVISION", engine.revision())));
         List<String> secrets = new ArrayList<>();
         plan.variables().stream().filter(JobPlan.Variable::masked).map(JobPlan.Variable::value).forEach(secrets::add);
         secrets.add(job.token());
@@ -206,7 +208,7 @@ final class JobWorker {
         JobTrace trace = JobTrace.builder().sink(sink).secrets(secrets)
                 .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
                 .clock(engine.clock()).build();
-        trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
+        trace.line(header());
         // GitLab Runner's second line: the runner's name, its short token and the manager's system id
         trace.line("  on " + runner.name() + " " + runner.shortToken()
                 + (engine.systemId() == null ? "" : ", system ID: " + engine.systemId()) + ", executor " + runner.executor()
@@ -277,7 +279,7 @@ final class JobWorker {
                         .map(v -> v.value()).toList())
                 .tokenPrefixes(job.features().tokenMaskPrefixes()).limit(runner.outputLimitBytes())
                 .clock(engine.clock()).build();
-        trace.line("\u001b[1mRunning with clever-runner " + engine.version() + "\u001b[0;m");
+        trace.line(header());
         invalid.problems().forEach(problem -> trace.line("\u001b[31;1mERROR: " + problem + "\u001b[0;m"));
         boolean images = invalid.failure() == JobOutcome.FailureKind.IMAGE_PULL_FAILURE;
         trace.line("\u001b[31;1mERROR: Job failed" + (images ? ": no registry can serve the job's images; nothing was"
@@ -312,6 +314,11 @@ final class JobWorker {
         }
         return new ScopedCacheStore(store, ScopedCacheStore.prefix(runner.shortToken(), projectId,
                 runner.cache().shared()));
+    }
+
+    /** GitLab Runner's first line of a job log: "Running with gitlab-runner 17.5.0 (66269445)". */
+    private String header() {
+        return "\u001b[1mRunning with clever-runner " + engine.version() + " (" + engine.revision() + ")\u001b[0;m";
     }
 
     /**

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.cleverrunner.coordinator.TlsOptions;
 import org.cleverrunner.spi.ProviderSettings;
 import org.cleverrunner.spi.Secret;
@@ -49,10 +48,6 @@ public record RunnerSettings(
         CacheSettings cache,
         JobSetup jobs) {
 
-    /** gitlab-runner's helpers/shorten_token.go (18.2): prefixes stripped in this order, each at the start. */
-    private static final List<Pattern> TOKEN_PREFIXES = List.of(Pattern.compile("^(?:glrt-(?:t[123]_)?|t[123]_|glrtr-)"),
-            Pattern.compile("^glcbt-"), Pattern.compile("^GR[0-9A-Fa-f]{7}"));
-    private static final int SHORT_TOKEN_LENGTH = 9;
 
     public RunnerSettings {
         Objects.requireNonNull(name, "name");
@@ -131,11 +126,7 @@ public record RunnerSettings(
      * first 9 characters, case and characters kept, so the names match those gitlab-runner gives.
      */
     public String shortToken() {
-        String raw = token.reveal();
-        for (Pattern prefix : TOKEN_PREFIXES) {
-            raw = prefix.matcher(raw).replaceFirst("");
-        }
-        return raw.length() <= SHORT_TOKEN_LENGTH ? raw : raw.substring(0, SHORT_TOKEN_LENGTH);
+        return org.cleverrunner.coordinator.GitLabTokens.shortToken(token.reveal());
     }
 
     public RunnerSettings withLimit(int newLimit) {

@@ -61,6 +61,22 @@ class EngineTest {
     }
 
     @Test
+    void theLogHeaderAndTheJobsVariablesCarryTheRunnersVersionAndRevision() {
+        JobHandle job = gitlab.enqueue(Jobs.job("versions").script("env CI_RUNNER_VERSION", "env CI_RUNNER_REVISION"));
+        RunnerSettings settings = RunnerSettings.of("test", gitlab.url(), runner.token());
+        engine = Engine.builder().settings(new EngineSettings(1, Duration.ofMillis(200), Duration.ofSeconds(10),
+                        dir.resolve("journal.json"), List.of(settings)))
+                .executor(backends.executor).provisioner(backends.provisioner).traceInterval(Duration.ofMillis(200))
+                .version("1.2.3").revision("abcdef12").build().start();
+
+        JobView view = gitlab.awaitJob(job.id(), Duration.ofSeconds(30));
+        assertThat(view.finalState()).as(view.traceText()).isEqualTo(JobState.SUCCESS);
+        // gitlab-runner's first line: "Running with gitlab-runner 17.5.0 (66269445)"
+        assertThat(view.traceText()).startsWith("\u001b[1mRunning with clever-runner 1.2.3 (abcdef12)\u001b[0;m\n")
+                .contains("\nCI_RUNNER_VERSION=1.2.3\n", "\nCI_RUNNER_REVISION=abcdef12\n");
+    }
+
+    @Test
     void runsManyJobsNeverMoreThanConcurrentWithIdenticalTraces() {
         List<JobHandle> jobs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {

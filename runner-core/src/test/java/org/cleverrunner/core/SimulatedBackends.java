@@ -68,6 +68,13 @@ final class SimulatedBackends {
             if (line.startsWith("echo ")) {
                 byte[] text = (line.substring(5) + "\n").getBytes(StandardCharsets.UTF_8);
                 context.trace().write(text, 0, text.length);
+            } else if (line.startsWith("env ")) {
+                // the plan's value of a variable, as the job's shell would see it
+                String name = line.substring(4);
+                String value = plan.variables().stream().filter(v -> v.key().equals(name)).reduce((a, b) -> b)
+                        .map(JobPlan.Variable::value).orElse("");
+                byte[] text = (name + "=" + value + "\n").getBytes(StandardCharsets.UTF_8);
+                context.trace().write(text, 0, text.length);
             } else if (line.startsWith("sleep ")) {
                 long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Long.parseLong(line.substring(6)));
                 while (System.nanoTime() < until) {

@@ -73,6 +73,8 @@ public final class FakeCoordinator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_JSON_BODY = 16 * 1024 * 1024;
     private static final Duration DEFAULT_AWAIT = Duration.ofSeconds(30);
+    /** The token prefix Rails gives an instance runner registered with a registration token. */
+    static final String LEGACY_RUNNER_PREFIX = "t1_";
 
     private static final Pattern JOB_PATH = Pattern.compile("/api/v4/jobs/(\\d+)");
     private static final Pattern TRACE_PATH = Pattern.compile("/api/v4/jobs/(\\d+)/trace");
@@ -1016,7 +1018,9 @@ public final class FakeCoordinator implements AutoCloseable {
                 ex.error(403, "403 Forbidden");
                 return;
             }
-            String runnerToken = Tokens.random("glrt-", 20);
+            // as Rails (Ci::Runner#prefix_for_new_and_legacy_runner): a runner of a registration token gets its
+            // runner type's partition prefix (t1_: instance), never glrt-, kept for runners created in GitLab
+            String runnerToken = Tokens.random(LEGACY_RUNNER_PREFIX, 20);
             runner = createRunner(runnerToken, tags, runUntagged, text(body, "description"));
             if (body.path("paused").asBoolean(false) || !body.path("active").asBoolean(true)) {
                 runner.pause(true);
@@ -1049,15 +1053,18 @@ public final class FakeCoordinator implements AutoCloseable {
     private void unregister(Exchange ex) throws IOException {
         JsonNode body = ex.json();
         boolean manager = ex.path.endsWith("/managers");
+        String systemId = text(body, "system_id");
+        if (manager && systemId == null) {
+            // Rails' params block (requires :system_id) is checked before the token is
+            ex.error(400, "400 Bad request - system_id is missing");
+            return;
+        }
         RunnerHandle runner = authenticateRunner(ex, body);
         if (runner == null) {
             return;
         }
         if (manager) {
-            String systemId = text(body, "system_id");
-            if (systemId == null) {
-                ex.error(400, "400 Bad request - system_id is missing");
-            } else if (runner.removeSystemId(systemId)) {
+            if (runner.removeSystemId(systemId)) {
                 ex.send(204, Map.of(), new byte[0], null);
             } else {
                 ex.error(404, "404 Runner manager not found");
@@ -1103,7 +1110,8 @@ public final class FakeCoordinator implements AutoCloseable {
         lock.lock();
         try {
             runnersByToken.remove(runner.token());
-            String token = Tokens.random("glrt-", 20);
+            // a reset keeps the kind of token: a registered runner's stays without glrt-
+            String token = Tokens.random(runner.token().startsWith("glrt-") ? "glrt-" : LEGACY_RUNNER_PREFIX, 20);
             runner.token(token, Instant.now().plus(tokenLifetime).truncatedTo(ChronoUnit.SECONDS));
             runnersByToken.put(token, runner);
         } finally {

@@ -38,7 +38,7 @@ class RunnerManagementTest {
         assertThat(response.statusCode()).isEqualTo(201);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> v.startsWith("application/json"));
         JsonNode body = tree(response);
-        assertThat(body.get("token").asText()).startsWith("glrt-");
+        assertThat(body.get("token").asText()).startsWith("t1_").doesNotStartWith("glrt-");
         assertThat(body.has("token_expires_at")).isTrue();
         assertThat(body.get("token_expires_at").isNull()).isTrue();
         RunnerHandle runner = fake.runner(body.get("id").asLong());
@@ -74,6 +74,10 @@ class RunnerManagementTest {
                 .statusCode()).isEqualTo(204);
         assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-nope\",\"system_id\":\"s_0123456789ab\"}")
                 .statusCode()).isEqualTo(403);
+        // as Rails: the required system_id is checked before the token, so a bad token without one is a 400
+        assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-nope\"}").statusCode()).isEqualTo(400);
+        assertThat(http.json("DELETE", "runners/managers", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(400);
+        assertThat(fake.runners()).containsExactly(runner);
 
         assertThat(http.json("DELETE", "runners", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(204);
         assertThat(http.json("DELETE", "runners", "{\"token\":\"glrt-verify\"}").statusCode()).isEqualTo(403);

@@ -44,7 +44,8 @@ final class JobEnvironment {
         env.put("CI_DISPOSABLE_ENVIRONMENT", "true");
         // the engine passes gitlab-runner's short token as a variable; without one (exec, embedders) the runner id
         env.putIfAbsent("CI_RUNNER_SHORT_TOKEN", plan.runnerId());
-        env.put("CI_RUNNER_VERSION", runnerVersion);
+        // the engine passes its own version and revision as variables; the executor's stands without one
+        env.putIfAbsent("CI_RUNNER_VERSION", runnerVersion);
         env.put("CI_RUNNER_EXECUTABLE_ARCH", "linux/" + System.getProperty("os.arch"));
         env.put("CI_JOB_TIMEOUT", Long.toString(plan.timeout().toSeconds()));
         if (jobStatus != null) {

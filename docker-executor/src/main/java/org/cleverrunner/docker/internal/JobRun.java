@@ -186,7 +186,8 @@ public final class JobRun {
             stages.network(names.network());
         }
         volume.create();
-        String servicesProblem = new JobServices(docker, plan, names, images, trace, settings.serviceWaitTimeout())
+        String servicesProblem = new JobServices(docker, plan, names, images, trace, settings.serviceWaitTimeout(),
+                settings.limits().services())
                 .start();
         trace.sectionEnd("prepare_executor");
         if (servicesProblem != null) {

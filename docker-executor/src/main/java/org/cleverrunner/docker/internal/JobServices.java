@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cleverrunner.docker.ContainerLimits;
 import org.cleverrunner.spi.JobPlan;
 import org.cleverrunner.spi.Trace;
 
@@ -37,9 +38,11 @@ final class JobServices {
     private final ImagePuller images;
     private final Trace trace;
     private final Duration waitTimeout;
+    private final ContainerLimits.ServiceLimits limits;
 
     JobServices(DockerClient docker, JobPlan plan, Names names, ImagePuller images, Trace trace,
-            Duration waitTimeout) {
+            Duration waitTimeout, ContainerLimits.ServiceLimits limits) {
+        this.limits = limits;
         this.docker = docker;
         this.plan = plan;
         this.names = names;
@@ -74,7 +77,7 @@ final class JobServices {
             CreateContainerCmd create = docker.createContainerCmd(images.local(service.image()))
                     .withName(names.container(role))
                     .withLabels(names.labels(role)).withEnv(JobEnvironment.entries(env))
-                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode(names.network()))
+                    .withHostConfig(limited(HostConfig.newHostConfig().withNetworkMode(names.network()), limits))
                     .withAliases(aliases);
             if (!service.entrypoint().isEmpty()) {
                 create = create.withEntrypoint(service.entrypoint());
@@ -93,6 +96,30 @@ final class JobServices {
             await(service);
         }
         return null;
+    }
+
+    /** GitLab Runner's [runners.docker] service_* resource keys on a service container. */
+    private static HostConfig limited(HostConfig host, ContainerLimits.ServiceLimits limits) {
+        HostConfig limited = host;
+        if (limits.memory() > 0) {
+            limited = limited.withMemory(limits.memory());
+        }
+        if (limits.memorySwap() != 0) {
+            limited = limited.withMemorySwap(limits.memorySwap());
+        }
+        if (limits.memoryReservation() > 0) {
+            limited = limited.withMemoryReservation(limits.memoryReservation());
+        }
+        if (limits.nanoCpus() > 0) {
+            limited = limited.withNanoCPUs(limits.nanoCpus());
+        }
+        if (!limits.cpusetCpus().isEmpty()) {
+            limited = limited.withCpusetCpus(limits.cpusetCpus());
+        }
+        if (limits.cpuShares() > 0) {
+            limited = limited.withCpuShares((int) Math.min(Integer.MAX_VALUE, limits.cpuShares()));
+        }
+        return limited;
     }
 
     /** Waits (bounded) for a service's TCP ports from a container of the job's image; warns instead of failing. */

@@ -201,6 +201,15 @@ final class StageContainers {
         if (limits.nanoCpus() > 0) {
             limited = limited.withNanoCPUs(limits.nanoCpus());
         }
+        if (!limits.cpusetCpus().isEmpty()) {
+            limited = limited.withCpusetCpus(limits.cpusetCpus());
+        }
+        if (!limits.cpusetMems().isEmpty()) {
+            limited = limited.withCpusetMems(limits.cpusetMems());
+        }
+        if (limits.cpuShares() > 0) {
+            limited = limited.withCpuShares((int) Math.min(Integer.MAX_VALUE, limits.cpuShares()));
+        }
         if (limits.shmSize() > 0) {
             limited = limited.withShmSize(limits.shmSize());
         }

@@ -54,8 +54,9 @@ public final class ConfigValidator {
     static final Set<String> DOCKER_KEYS = Set.of("image", "host", "service_wait_timeout", "stop_timeout",
             "sources_dir", "dependency_proxy", "dependency_proxy_direct_group", "pull_policy",
             "allowed_pull_policies", "allowed_images", "allowed_services", "pull_timeout", "wait_for_services_timeout",
-            "memory", "memory_swap", "memory_reservation", "cpus", "shm_size", "dns", "dns_search", "extra_hosts",
-            "services_limit");
+            "memory", "memory_swap", "memory_reservation", "cpus", "cpuset_cpus", "cpuset_mems", "cpu_shares",
+            "shm_size", "dns", "dns_search", "extra_hosts", "services_limit", "service_memory", "service_memory_swap",
+            "service_memory_reservation", "service_cpus", "service_cpuset_cpus", "service_cpu_shares");
     static final Set<String> DOCKER_SECONDS = Set.of("service_wait_timeout", "stop_timeout", "pull_timeout");
     // gitlab-runner's [runners.cache] keys; register writes MaxUploadedArchiveSize = 0 and empty s3/gcs/azure tables
     static final Set<String> CACHE_KEYS = Set.of("Type", "Shared", "Path", "MaxUploadedArchiveSize", "s3", "gcs",
@@ -464,7 +465,9 @@ public final class ConfigValidator {
      */
     private void limits(ObjectNode docker, String dockerPath, Map<String, String> dockerValues) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (String key : List.of("memory", "memory_swap", "memory_reservation", "cpus")) {
+        for (String key : List.of("memory", "memory_swap", "memory_reservation", "cpus", "cpuset_cpus", "cpuset_mems",
+                "service_memory", "service_memory_swap", "service_memory_reservation", "service_cpus",
+                "service_cpuset_cpus")) {
             JsonNode value = docker.get(key);
             if (value == null) {
                 continue;
@@ -478,6 +481,11 @@ public final class ConfigValidator {
         }
         if (docker.has("shm_size")) {
             values.put("shm-size", Long.toString(Math.max(0, longInteger(docker, dockerPath, "shm_size"))));
+        }
+        for (String key : List.of("cpu_shares", "service_cpu_shares")) {
+            if (docker.has(key)) {
+                values.put(dashed(key), Long.toString(Math.max(0, longInteger(docker, dockerPath, key, "CPU shares"))));
+            }
         }
         if (docker.has("services_limit")) {
             values.put("services-limit", Integer.toString(integer(docker, dockerPath, "services_limit", -1, -1)));
@@ -508,15 +516,24 @@ public final class ConfigValidator {
             org.cleverrunner.docker.ContainerLimits.from(new ProviderSettings(dockerPath, values));
             dockerValues.putAll(values);
         } catch (IllegalArgumentException | org.cleverrunner.spi.RunnerSpiException e) {
-            problems.add(dockerPath + "." + e.getMessage().replaceFirst("^setting " + java.util.regex.Pattern.quote(
-                    dockerPath) + "\\.", "").replace('-', '_'));
+            // the message starts with the setting's dashed name: put it back in config.toml's spelling, and only it
+            String message = e.getMessage().replaceFirst("^setting " + java.util.regex.Pattern.quote(dockerPath)
+                    + "\\.", "");
+            int colon = message.indexOf(':');
+            String key = colon < 0 ? "" : message.substring(0, colon);
+            problems.add(dockerPath + "." + (key.matches("[a-z-]+") ? key.replace('-', '_') + message.substring(colon)
+                    : message));
         }
     }
 
     private long longInteger(ObjectNode node, String path, String key) {
+        return longInteger(node, path, key, "bytes");
+    }
+
+    private long longInteger(ObjectNode node, String path, String key, String unit) {
         JsonNode value = node.get(key);
         if (!value.isIntegralNumber() || value.asLong() < 0) {
-            problems.add(join(path, key) + ": must be a number of bytes ≥ 0, got " + describe(value));
+            problems.add(join(path, key) + ": must be a number of " + unit + " ≥ 0, got " + describe(value));
             return 0;
         }
         return value.asLong();

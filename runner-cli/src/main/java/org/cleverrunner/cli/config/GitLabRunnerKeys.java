@@ -69,8 +69,9 @@ final class GitLabRunnerKeys {
         runner.put("builds_dir", same(value -> value.isTextual() && (value.textValue().isBlank()
                 || value.textValue().equals("/builds")), Kind.REFUSED,
                 "jobs are built in /builds of their own volume; remove builds_dir or set \"/builds\""));
-        String hooks = "sources are fetched by the runner itself on its host, not by a script in the job's"
-                + " container; configure git on the runner host (its ~/.gitconfig) instead";
+        String hooks = "this runner fetches the sources itself, on the runner's host, then ships them to the job's"
+                + " host: no script runs around that fetch; put the commands in pre_build_script (run in the job's"
+                + " container before its script), or configure git on the runner's host (its ~/.gitconfig)";
         runner.put("pre_get_sources_script", same(EMPTY, Kind.REFUSED, hooks));
         runner.put("post_get_sources_script", same(EMPTY, Kind.REFUSED, hooks));
         runner.put("pre_clone_script", same(EMPTY, Kind.REFUSED, "gitlab-runner 17.0 renamed it"
@@ -156,13 +157,6 @@ final class GitLabRunnerKeys {
         docker.put("log_options", ignored("the json-file log options of job containers are the Engine's"));
         docker.put("services", same(EMPTY, Kind.REFUSED, "services are those of the job's .gitlab-ci.yml; runner-wide"
                 + " services are not supported"));
-        for (String key : new String[] {"cpuset_cpus", "cpuset_mems", "cpu_shares", "service_memory",
-                "service_memory_swap", "service_memory_reservation", "service_cpuset_cpus", "service_cpus",
-                "service_cpu_shares"}) {
-            docker.put(key, same(EMPTY, Kind.REFUSED, key + " is not honoured (the job's own containers take memory,"
-                    + " cpus and shm_size; on Clever Cloud a job's VM is sized by CI_CLEVER_CLOUD_FLAVOR); remove it"));
-        }
-
         Map<String, Rule> autoscaler = section(Section.AUTOSCALER);
         autoscaler.put("plugin", ignored("the VMs come from this runner's provisioner (provisioner = ...), not a"
                 + " fleeting plugin"));

@@ -8,6 +8,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.cleverrunner.coordinator.RequestObserver;
+import org.cleverrunner.coordinator.RunnerInfo;
 import org.cleverrunner.core.EngineListener;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.JobOutcome;
@@ -17,14 +19,19 @@ import org.cleverrunner.spi.JobOutcome;
  * labels (gitlab-runner 19.4's commands/multi.go, commands/builds_helper.go, helpers/prometheus, common/version.go):
  * {@code gitlab_runner_version_info}, {@code gitlab_runner_concurrent}, {@code gitlab_runner_limit},
  * {@code gitlab_runner_jobs} (running), {@code gitlab_runner_jobs_total}, {@code gitlab_runner_failed_jobs_total},
- * {@code gitlab_runner_job_duration_seconds} and {@code gitlab_runner_errors_total}; {@code runner} is the short
- * token, as gitlab-runner labels it.
+ * {@code gitlab_runner_job_duration_seconds}, {@code gitlab_runner_errors_total}, and from the coordinator client's
+ * {@link RequestObserver} (network/api_requests_collector.go) {@code gitlab_runner_api_request_statuses_total} and
+ * {@code gitlab_runner_request_concurrency}; {@code runner} is the short token, as gitlab-runner labels it.
+ *
+ * <p>{@code gitlab_runner_request_concurrency_exceeded_total} is not written: gitlab-runner counts the job requests
+ * it could not make because {@code request_concurrency} was reached, and this runner's engine never tries one
+ * beyond it (it asks only when a slot is free).
  *
  * <p>Written in the text exposition format here rather than through Micrometer: the Prometheus client that
  * Micrometer uses cannot hold a gauge {@code gitlab_runner_jobs} beside a counter {@code gitlab_runner_jobs_total}
  * (both are "gitlab_runner_jobs" to it), and dashboards read both.
  */
-public final class GitLabRunnerMetrics implements EngineListener {
+public final class GitLabRunnerMetrics implements EngineListener, RequestObserver {
 
     /** gitlab-runner's job duration buckets, in seconds. */
     static final double[] DURATION_BUCKETS = {30, 60, 300, 600, 1800, 3600, 7200, 10800, 18000, 36000};
@@ -34,6 +41,33 @@ public final class GitLabRunnerMetrics implements EngineListener {
     private volatile int concurrent;
     private final Map<String, Runner> runners = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    private final String revision;
+    /** In-flight job requests by short token. */
+    private final Map<String, AtomicLong> requesting = new ConcurrentHashMap<>();
+    /** API answers by label set (endpoint, method, runner, status). */
+    private final Map<StatusKey, LongAdder> statuses = new ConcurrentHashMap<>();
+    /** The runner (short token) of each recent job, for its update_job and patch_trace calls (job tokens only). */
+    private final Map<Long, String> jobRunners = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+                    return size() > MAX_JOBS_REMEMBERED;
+                }
+            });
+
+    /** Jobs whose runner is remembered: far more than run at once. */
+    static final int MAX_JOBS_REMEMBERED = 10_000;
+
+    /** The labels of one gitlab_runner_api_request_statuses_total series (system_id is this process's). */
+    private record StatusKey(String endpoint, String method, String runner, int status)
+            implements Comparable<StatusKey> {
+        @Override
+        public int compareTo(StatusKey other) {
+            return java.util.Comparator.comparing(StatusKey::runner).thenComparing(StatusKey::endpoint)
+                    .thenComparing(StatusKey::method).thenComparingInt(StatusKey::status).compare(this, other);
+        }
+    }
 
     /** One runner's series. */
     private static final class Runner {
@@ -54,8 +88,14 @@ public final class GitLabRunnerMetrics implements EngineListener {
         }
     }
 
+    /** With the revision the SDK was built from. */
     public GitLabRunnerMetrics(String version, String systemId, int concurrent) {
+        this(version, RunnerInfo.defaults().revision(), systemId, concurrent);
+    }
+
+    public GitLabRunnerMetrics(String version, String revision, String systemId, int concurrent) {
         this.version = Objects.requireNonNull(version, "version");
+        this.revision = Objects.requireNonNull(revision, "revision");
         this.systemId = systemId == null ? "" : systemId;
         this.concurrent = concurrent;
     }
@@ -85,7 +125,40 @@ public final class GitLabRunnerMetrics implements EngineListener {
         Runner series = runners.get(runner);
         if (series != null) {
             series.running.incrementAndGet();
+            jobRunners.put(jobId, series.shortToken);
         }
+    }
+
+    @Override
+    public void started(Call call) {
+        if (call.endpoint() == Endpoint.REQUEST_JOB && call.runner() != null) {
+            requesting.computeIfAbsent(call.runner(), r -> new AtomicLong()).incrementAndGet();
+        }
+    }
+
+    @Override
+    public void finished(Call call, int status) {
+        if (call.endpoint() == Endpoint.REQUEST_JOB && call.runner() != null) {
+            requesting.computeIfAbsent(call.runner(), r -> new AtomicLong()).updateAndGet(n -> Math.max(0, n - 1));
+            if (call.jobId() > 0) {
+                jobRunners.put(call.jobId(), call.runner());
+            }
+        }
+        if (status <= 0) {
+            return; // as gitlab-runner: a call without an answer has no status to count
+        }
+        String runner = call.runner() != null ? call.runner() : runnerOfJob(call.jobId());
+        statuses.computeIfAbsent(new StatusKey(call.endpoint().label(), call.method(), runner, status),
+                k -> new LongAdder()).increment();
+    }
+
+    /** The job's runner; a job of a previous run (its final state sent again after a restart) may be unknown. */
+    private String runnerOfJob(long jobId) {
+        String known = jobId > 0 ? jobRunners.get(jobId) : null;
+        if (known != null) {
+            return known;
+        }
+        return runners.size() == 1 ? runners.values().iterator().next().shortToken : "";
     }
 
     @Override
@@ -122,7 +195,8 @@ public final class GitLabRunnerMetrics implements EngineListener {
         out.append("gitlab_runner_version_info{architecture=\"").append(escape(System.getProperty("os.arch")))
                 .append("\",built_at=\"\",go_version=\"").append(escape("java" + System.getProperty("java.version")))
                 .append("\",name=\"clever-runner\",os=\"").append(escape(System.getProperty("os.name")
-                        .toLowerCase(Locale.ROOT))).append("\",revision=\"\",version=\"").append(escape(version))
+                        .toLowerCase(Locale.ROOT))).append("\",revision=\"").append(escape(revision)).append("\",version=\"")
+                .append(escape(version))
                 .append("\"} 1\n");
         family(out, "gitlab_runner_concurrent", "gauge", "The current value of concurrent setting");
         out.append("gitlab_runner_concurrent ").append(concurrent).append('\n');
@@ -160,6 +234,21 @@ public final class GitLabRunnerMetrics implements EngineListener {
                         .append('\n');
             }
         });
+        family(out, "gitlab_runner_api_request_statuses_total", "counter", "The total number of API requests made by"
+                + " GitLab Runner, partitioned by runner, system_id, endpoint, status and method.");
+        new TreeMap<>(statuses).forEach((key, n) -> out.append("gitlab_runner_api_request_statuses_total{endpoint=\"")
+                .append(key.endpoint()).append("\",method=\"").append(key.method()).append("\",runner=\"")
+                .append(escape(key.runner())).append("\",status=\"").append(key.status()).append("\",system_id=\"")
+                .append(escape(systemId)).append("\"} ").append(n.sum()).append('\n'));
+        family(out, "gitlab_runner_request_concurrency", "gauge",
+                "The current number of concurrent requests for a new job");
+        // every registered runner, at 0 before its first request
+        Map<String, Long> inFlight = new TreeMap<>();
+        sorted.values().forEach(r -> inFlight.put(r.shortToken, 0L));
+        requesting.forEach((runner, n) -> inFlight.put(runner, n.get()));
+        inFlight.forEach((runner, n) -> out.append("gitlab_runner_request_concurrency{runner=\"")
+                .append(escape(runner)).append("\",system_id=\"").append(escape(systemId)).append("\"} ")
+                .append(n).append('\n'));
         family(out, "gitlab_runner_errors_total", "counter", "The number of caught errors.");
         for (String level : new String[] {"warning", "error"}) {
             LongAdder n = errors.get(level);

@@ -90,7 +90,15 @@ class GitLabRunnerConfigTest {
                 .containsEntry("runners[0].builds_dir", "honoured")
                 .containsEntry("runners[0].docker.wait_for_services_timeout", "honoured")
                 .containsEntry("runners[0].docker.oom_kill_disable", "honoured")
-                .containsEntry("runners[0].docker.allowed_images", "honoured");
+                .containsEntry("runners[0].docker.allowed_images", "honoured")
+                // the Docker API takes these as they are: HostConfig of the job's containers, of its services
+                .containsEntry("runners[0].docker.cpuset_cpus", "honoured")
+                .containsEntry("runners[0].docker.cpuset_mems", "honoured")
+                .containsEntry("runners[0].docker.service_memory", "honoured")
+                .containsEntry("runners[0].docker.service_memory_swap", "honoured")
+                .containsEntry("runners[0].docker.service_memory_reservation", "honoured")
+                .containsEntry("runners[0].docker.service_cpuset_cpus", "honoured")
+                .containsEntry("runners[0].docker.service_cpus", "honoured");
         // what would let a job reach its host is refused, saying so
         assertThat(outcomes.get("runners[0].docker.cap_add")).startsWith("refused: ").contains("gateway refuses");
         assertThat(outcomes.get("runners[0].docker.volumes")).startsWith("refused: ").contains("never reaches");
@@ -152,6 +160,49 @@ class GitLabRunnerConfigTest {
         // two flags describe this runner, two do not: those are named
         assertThat(report.warnings()).containsExactly("runners[0].feature_flags: ignored, this runner behaves"
                 + " otherwise: FF_TIMESTAMPS=true, FF_USE_FASTZIP=true");
+    }
+
+    @Test
+    void theDocumentedKeysTheExamplesLackHaveTheirOutcomeToo() {
+        // advanced-configuration's tables document these; its example blocks do not set them
+        ConfigValidator.Report report = ConfigValidator.report(Config.readTree("""
+                [[runners]]
+                name = "r"
+                url = "https://gitlab.example.com"
+                token = "glrt-abc"
+                pre_get_sources_script = "git config --global http.postBuffer 524288000"
+                post_get_sources_script = "git lfs pull"
+                [runners.docker]
+                cpu_shares = 512
+                service_cpu_shares = 256
+                service_gpus = "all"
+                """, null), null);
+
+        assertThat(report.problems()).hasSize(3)
+                .anyMatch(p -> p.startsWith("runners[0].pre_get_sources_script: this runner fetches the sources"
+                        + " itself, on the runner's host, then ships them to the job's host")
+                        && p.contains("pre_build_script"))
+                .anyMatch(p -> p.startsWith("runners[0].post_get_sources_script: ") && p.contains("pre_build_script"))
+                .anyMatch(p -> p.startsWith("runners[0].docker.service_gpus: "))
+                .noneMatch(p -> p.contains("cpu_shares") || p.contains("unknown key"));
+        assertThat(report.warnings()).isEmpty();
+    }
+
+    @Test
+    void badCpusetsAndSharesAreRefusedInConfigTomlsSpelling() {
+        ConfigValidator.Report report = ConfigValidator.report(Config.readTree("""
+                [[runners]]
+                name = "r"
+                url = "https://gitlab.example.com"
+                token = "glrt-abc"
+                [runners.docker]
+                cpuset_cpus = "0:3"
+                cpu_shares = -2
+                """, null), null);
+
+        assertThat(report.problems()).containsExactlyInAnyOrder(
+                "runners[0].docker.cpu_shares: must be a number of CPU shares ≥ 0, got -2",
+                "runners[0].docker.cpuset_cpus: \"0:3\" is not a list of CPUs or nodes such as \"0-3\" or \"0,2\"");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.cleverrunner.cli.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.cleverrunner.coordinator.RequestObserver;
 import org.cleverrunner.core.RunnerSettings;
 import org.cleverrunner.spi.JobOutcome;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,8 @@ class GitLabRunnerMetricsTest {
     void jobsLimitsFailuresDurationsAndErrorsReadAsGitLabRunnersFamilies() {
         RunnerSettings runner = RunnerSettings.of("docker-1", "https://gitlab.example.com", "glrt-AbCdEf123456789")
                 .withLimit(4);
-        GitLabRunnerMetrics metrics = new GitLabRunnerMetrics("1.2.3", "s_0123456789ab", 8).register(runner);
+        GitLabRunnerMetrics metrics = new GitLabRunnerMetrics("1.2.3", "abcdef12", "s_0123456789ab", 8)
+                .register(runner);
 
         metrics.jobAcquired("docker-1", 1);
         metrics.jobAcquired("docker-1", 2);
@@ -44,8 +46,50 @@ class GitLabRunnerMetricsTest {
                 .contains("gitlab_runner_errors_total{level=\"warning\"} 2\n")
                 .contains("gitlab_runner_errors_total{level=\"error\"} 1\n")
                 .containsPattern("gitlab_runner_version_info\\{architecture=\"[^\"]+\",built_at=\"\",go_version="
-                        + "\"java[^\"]+\",name=\"clever-runner\",os=\"[^\"]+\",revision=\"\",version=\"1.2.3\"} 1\n")
+                        + "\"java[^\"]+\",name=\"clever-runner\",os=\"[^\"]+\",revision=\"abcdef12\",version=\"1.2.3\"} 1\n")
                 .doesNotContain("Ef1234567");
+    }
+
+    @Test
+    void apiRequestStatusesAndRequestConcurrencyReadAsGitLabRunnersFamilies() {
+        RunnerSettings first = RunnerSettings.of("docker-1", "https://gitlab.example.com", "glrt-AbCdEf123456789");
+        RunnerSettings second = RunnerSettings.of("docker-2", "https://gitlab.example.com", "glrt-ZyXwVu987654321");
+        GitLabRunnerMetrics metrics = new GitLabRunnerMetrics("1.2.3", "abcdef12", "s_0123456789ab", 8)
+                .register(first).register(second);
+        RequestObserver.Call request = new RequestObserver.Call(RequestObserver.Endpoint.REQUEST_JOB, "POST",
+                "AbCdEf123", "s_0123456789ab", 0);
+
+        metrics.started(request);
+        metrics.started(request);
+        assertThat(metrics.scrape()).contains("# TYPE gitlab_runner_request_concurrency gauge\n"
+                + "gitlab_runner_request_concurrency{runner=\"AbCdEf123\",system_id=\"s_0123456789ab\"} 2\n"
+                + "gitlab_runner_request_concurrency{runner=\"ZyXwVu987\",system_id=\"s_0123456789ab\"} 0\n");
+        metrics.finished(request, 204);
+        // the second request received job 77: its updates, made with the job's token, count for its runner
+        metrics.finished(new RequestObserver.Call(RequestObserver.Endpoint.REQUEST_JOB, "POST", "AbCdEf123",
+                "s_0123456789ab", 77), 201);
+        RequestObserver.Call update = new RequestObserver.Call(RequestObserver.Endpoint.UPDATE_JOB, "PUT", null, null,
+                77);
+        metrics.started(update);
+        metrics.finished(update, 200);
+        metrics.finished(update, 200);
+        metrics.finished(new RequestObserver.Call(RequestObserver.Endpoint.PATCH_TRACE, "PATCH", null, null, 77), 202);
+        // no answer: nothing to count, as gitlab-runner
+        metrics.finished(update, 0);
+
+        String labels = "runner=\"AbCdEf123\",status=\"%d\",system_id=\"s_0123456789ab\"}";
+        assertThat(metrics.scrape())
+                .contains("# TYPE gitlab_runner_api_request_statuses_total counter\n")
+                .contains("gitlab_runner_api_request_statuses_total{endpoint=\"request_job\",method=\"post\","
+                        + labels.formatted(204) + " 1\n")
+                .contains("gitlab_runner_api_request_statuses_total{endpoint=\"request_job\",method=\"post\","
+                        + labels.formatted(201) + " 1\n")
+                .contains("gitlab_runner_api_request_statuses_total{endpoint=\"update_job\",method=\"put\","
+                        + labels.formatted(200) + " 2\n")
+                .contains("gitlab_runner_api_request_statuses_total{endpoint=\"patch_trace\",method=\"patch\","
+                        + labels.formatted(202) + " 1\n")
+                .doesNotContain("status=\"0\"")
+                .contains("gitlab_runner_request_concurrency{runner=\"AbCdEf123\",system_id=\"s_0123456789ab\"} 0\n");
     }
 
     @Test
