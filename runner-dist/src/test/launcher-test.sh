@@ -52,15 +52,17 @@ check "run: the JVM's own JIT and GC, no CDS, no -Xrs (it would take every signa
 
 # run's signals, as GitLab Runner's: the launcher stays the JVM's parent and passes them on, SIGQUIT as SIGUSR1
 : >"$FAKE_LOG"
-# (a background job of this script would start with SIGINT and SIGQUIT ignored, which no trap can undo)
-FAKE_SIGNALS=1 FAKE_EXIT=3 env --default-signal=INT,QUIT "$launcher" run --config x.toml &
+# (a background job of this script starts with SIGINT and SIGQUIT ignored, and under nohup SIGHUP is: a signal
+# ignored on entry can be neither trapped nor reset by bash, so they are reset for it here, as systemd starts it)
+FAKE_SIGNALS=1 FAKE_EXIT=3 env --default-signal=INT,QUIT,HUP "$launcher" run --config x.toml &
 launcher_pid=$!
 for _ in $(seq 1 50); do grep -q ready "$FAKE_LOG" 2>/dev/null && break; sleep 0.1; done
 ( sleep 20; kill -9 "$launcher_pid" 2>/dev/null ) & # never hang the build
 watchdog=$!
-for signal in QUIT HUP INT; do
-  kill -s "$signal" "$launcher_pid"
-  sleep 0.3
+# one at a time, each once the previous one arrived (a loaded machine may hold two pending in either order)
+for pair in QUIT:USR1 HUP:HUP INT:TERM; do
+  kill -s "${pair%%:*}" "$launcher_pid"
+  for _ in $(seq 1 100); do grep -qx "got-${pair##*:}" "$FAKE_LOG" && break; sleep 0.05; done
 done
 rc=0
 wait "$launcher_pid" || rc=$?

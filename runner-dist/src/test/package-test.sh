@@ -45,8 +45,8 @@ as_runner() { # the unit's User= and Group=, with the service's environment
   setpriv --reuid clever-runner --regid clever-runner --init-groups \
     env -i PATH=/usr/bin:/bin HOME=/var/lib/clever-runner LANG=C.UTF-8 "$@"
 }
-check "/usr/bin/clever-runner --version names $version" \
-  bash -c "/usr/bin/clever-runner --version | grep -qx 'clever-runner $version'"
+check "/usr/bin/clever-runner --version names $version and the build's revision" \
+  bash -c "/usr/bin/clever-runner --version | grep -Eqx 'clever-runner $version \(([0-9a-f]{8}|unknown)\)'"
 check "the service user runs it too" bash -c "$(declare -f as_runner); as_runner clever-runner --version | grep -q '^Java 17'"
 check "system user clever-runner with home /var/lib/clever-runner" \
   bash -c "getent passwd clever-runner | awk -F: '\$3 < 1000 && \$6 == \"/var/lib/clever-runner\"' | grep -q ."
@@ -94,8 +94,8 @@ chown clever-runner:clever-runner "$config"
 chmod 0600 "$config"
 # not through as_runner: a simple command in the background is exec'd, so $! is the launcher, as systemd's MAINPID
 # is; the signals a service starts with at their defaults (a background job of this script ignores SIGINT and
-# SIGQUIT, which the launcher could then not take)
-setpriv --reuid clever-runner --regid clever-runner --init-groups env -i --default-signal=INT,QUIT PATH=/usr/bin:/bin \
+# SIGQUIT, nohup SIGHUP, which the launcher could then not take)
+setpriv --reuid clever-runner --regid clever-runner --init-groups env -i --default-signal=INT,QUIT,HUP PATH=/usr/bin:/bin \
   HOME=/var/lib/clever-runner LANG=C.UTF-8 CLEVER_RUNNER_CONFIG="$config" /usr/bin/clever-runner run \
   >"$work/run.log" 2>&1 &
 runner_pid=$!
