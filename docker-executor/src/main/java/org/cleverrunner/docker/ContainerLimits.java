@@ -47,6 +47,11 @@ public record ContainerLimits(long memory, long memorySwap, long memoryReservati
         }
     }
 
+    /** The job containers' memory and CPU keys, in the shape the service containers' own take. */
+    public ServiceLimits resources() {
+        return new ServiceLimits(memory, memorySwap, memoryReservation, nanoCpus, cpusetCpus, cpuShares);
+    }
+
     /** Docker's floor for a container's memory. */
     static final long MIN_MEMORY = 6L * 1024 * 1024;
 

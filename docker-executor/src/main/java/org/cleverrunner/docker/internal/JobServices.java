@@ -77,7 +77,7 @@ final class JobServices {
             CreateContainerCmd create = docker.createContainerCmd(images.local(service.image()))
                     .withName(names.container(role))
                     .withLabels(names.labels(role)).withEnv(JobEnvironment.entries(env))
-                    .withHostConfig(limited(HostConfig.newHostConfig().withNetworkMode(names.network()), limits))
+                    .withHostConfig(HostLimits.apply(HostConfig.newHostConfig().withNetworkMode(names.network()), limits))
                     .withAliases(aliases);
             if (!service.entrypoint().isEmpty()) {
                 create = create.withEntrypoint(service.entrypoint());
@@ -96,30 +96,6 @@ final class JobServices {
             await(service);
         }
         return null;
-    }
-
-    /** GitLab Runner's [runners.docker] service_* resource keys on a service container. */
-    private static HostConfig limited(HostConfig host, ContainerLimits.ServiceLimits limits) {
-        HostConfig limited = host;
-        if (limits.memory() > 0) {
-            limited = limited.withMemory(limits.memory());
-        }
-        if (limits.memorySwap() != 0) {
-            limited = limited.withMemorySwap(limits.memorySwap());
-        }
-        if (limits.memoryReservation() > 0) {
-            limited = limited.withMemoryReservation(limits.memoryReservation());
-        }
-        if (limits.nanoCpus() > 0) {
-            limited = limited.withNanoCPUs(limits.nanoCpus());
-        }
-        if (!limits.cpusetCpus().isEmpty()) {
-            limited = limited.withCpusetCpus(limits.cpusetCpus());
-        }
-        if (limits.cpuShares() > 0) {
-            limited = limited.withCpuShares((int) Math.min(Integer.MAX_VALUE, limits.cpuShares()));
-        }
-        return limited;
     }
 
     /** Waits (bounded) for a service's TCP ports from a container of the job's image; warns instead of failing. */

@@ -188,27 +188,9 @@ final class StageContainers {
 
     /** GitLab Runner's [runners.docker] resource keys on a stage container. */
     private static HostConfig limited(HostConfig host, org.cleverrunner.docker.ContainerLimits limits) {
-        HostConfig limited = host;
-        if (limits.memory() > 0) {
-            limited = limited.withMemory(limits.memory());
-        }
-        if (limits.memorySwap() != 0) {
-            limited = limited.withMemorySwap(limits.memorySwap());
-        }
-        if (limits.memoryReservation() > 0) {
-            limited = limited.withMemoryReservation(limits.memoryReservation());
-        }
-        if (limits.nanoCpus() > 0) {
-            limited = limited.withNanoCPUs(limits.nanoCpus());
-        }
-        if (!limits.cpusetCpus().isEmpty()) {
-            limited = limited.withCpusetCpus(limits.cpusetCpus());
-        }
+        HostConfig limited = HostLimits.apply(host, limits.resources());
         if (!limits.cpusetMems().isEmpty()) {
             limited = limited.withCpusetMems(limits.cpusetMems());
-        }
-        if (limits.cpuShares() > 0) {
-            limited = limited.withCpuShares((int) Math.min(Integer.MAX_VALUE, limits.cpuShares()));
         }
         if (limits.shmSize() > 0) {
             limited = limited.withShmSize(limits.shmSize());
