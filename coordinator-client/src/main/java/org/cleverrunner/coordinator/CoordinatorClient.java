@@ -928,13 +928,13 @@ public final class CoordinatorClient {
             return this;
         }
 
-        /** How waits between attempts are spent; for tests. */
         /** Told of each request_job, update_job, patch_trace and reset_token call (metrics); none by default. */
         public Builder observer(RequestObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
+        /** How waits between attempts are spent; for tests. */
         public Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;

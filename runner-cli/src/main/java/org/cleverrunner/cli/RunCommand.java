@@ -105,10 +105,12 @@ public final class RunCommand implements Callable<Integer> {
         String version = Main.Version.number();
         String systemId = ConfigPaths.systemId(path);
         GitLabRunnerMetrics gitlabMetrics = new GitLabRunnerMetrics(version, systemId, loaded.engine().concurrent());
-        for (RunnerSettings runner : loaded.runners()) {
+        // each runner's series, at start and for each runner a reload adds or changes
+        java.util.function.Consumer<RunnerSettings> registered = runner -> {
             metrics.register(runner.name(), runner.provisioner());
             gitlabMetrics.register(runner);
-        }
+        };
+        loaded.runners().forEach(registered);
         Logging.countProblems(gitlabMetrics::logged);
         Engine engine;
         try {
@@ -128,16 +130,14 @@ public final class RunCommand implements Callable<Integer> {
             String listen = loaded.metricsListen().get();
             int colon = listen.lastIndexOf(':');
             server = MetricsServer.builder().host(listen.substring(0, colon))
-                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry).more(() -> gitlabMetrics.scrape() + process.scrape())
+                    .port(Integer.parseInt(listen.substring(colon + 1))).registry(registry)
+                    .more(() -> gitlabMetrics.scrape() + process.scrape())
                     .healthy(engine::isHealthy).build().start();
             LOG.info("metrics and health on http://{}/metrics and /health", listen);
         }
         LOG.info("clever-runner started with {} runner(s), concurrent = {}", loaded.runners().size(),
                 loaded.engine().concurrent());
-        ConfigReloader reloader = new ConfigReloader(path, loaded, engine, runner -> {
-            metrics.register(runner.name(), runner.provisioner());
-            gitlabMetrics.register(runner);
-        }, gitlabMetrics::concurrent);
+        ConfigReloader reloader = new ConfigReloader(path, loaded, engine, registered, gitlabMetrics::concurrent);
         try {
             return serve(engine, reloader, signals);
         } finally {

@@ -321,8 +321,8 @@ public final class ConfigValidator {
             dockerValues.put("dependency-proxy", Boolean.parseBoolean(direct) ? "direct-group" : "group");
         }
         // a provisioner that lends hosts it does not create has no VMs to keep warm: one line, not an unknown key each
-        if (node.has("autoscaler") && Providers.discover(org.cleverrunner.spi.ProvisionerFactory.class)
-                .containsKey(provisionerId)) {
+        if (node.has("autoscaler") && org.cleverrunner.core.hosts.Provisioners.lendsHostsOnly(provisionerId,
+                getClass().getClassLoader())) {
             problems.add(path + ".autoscaler: " + org.cleverrunner.core.hosts.Provisioners.noWarmPool(provisionerId));
         } else {
             autoscaler(node, path, provisionerValues);

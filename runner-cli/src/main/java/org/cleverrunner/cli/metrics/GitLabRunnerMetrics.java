@@ -1,5 +1,9 @@
 package org.cleverrunner.cli.metrics;
 
+import static org.cleverrunner.cli.metrics.TextFormat.escape;
+import static org.cleverrunner.cli.metrics.TextFormat.family;
+import static org.cleverrunner.cli.metrics.TextFormat.number;
+
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -195,9 +199,8 @@ public final class GitLabRunnerMetrics implements EngineListener, RequestObserve
         out.append("gitlab_runner_version_info{architecture=\"").append(escape(System.getProperty("os.arch")))
                 .append("\",built_at=\"\",go_version=\"").append(escape("java" + System.getProperty("java.version")))
                 .append("\",name=\"clever-runner\",os=\"").append(escape(System.getProperty("os.name")
-                        .toLowerCase(Locale.ROOT))).append("\",revision=\"").append(escape(revision)).append("\",version=\"")
-                .append(escape(version))
-                .append("\"} 1\n");
+                        .toLowerCase(Locale.ROOT))).append("\",revision=\"").append(escape(revision))
+                .append("\",version=\"").append(escape(version)).append("\"} 1\n");
         family(out, "gitlab_runner_concurrent", "gauge", "The current value of concurrent setting");
         out.append("gitlab_runner_concurrent ").append(concurrent).append('\n');
         Map<String, Runner> sorted = new TreeMap<>(runners);
@@ -261,19 +264,5 @@ public final class GitLabRunnerMetrics implements EngineListener, RequestObserve
     private String labels(Runner r) {
         return "{runner=\"" + escape(r.shortToken) + "\",runner_name=\"" + escape(r.name) + "\",system_id=\""
                 + escape(systemId) + "\"}";
-    }
-
-    private static void family(StringBuilder out, String name, String type, String help) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static String number(double value) {
-        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    /** A label value as the text format wants it: backslash, double quote and newline escaped. */
-    static String escape(String value) {
-        return value == null ? "" : value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Locale;
 
 /**
  * The {@code process_*} families of Prometheus' standard process collector, which gitlab-runner exports (from the
@@ -74,14 +73,7 @@ public final class ProcessMetrics {
     }
 
     private static void family(StringBuilder out, String name, String type, String help, double value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-        out.append(name).append(' ');
-        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-            out.append((long) value);
-        } else {
-            out.append(String.format(Locale.ROOT, "%.6f", value));
-        }
-        out.append('\n');
+        TextFormat.family(out, name, type, help);
+        out.append(name).append(' ').append(TextFormat.number(value)).append('\n');
     }
 }

@@ -94,6 +94,6 @@ class GitLabRunnerMetricsTest {
 
     @Test
     void labelValuesAreEscapedAsTheTextFormatWants() {
-        assertThat(GitLabRunnerMetrics.escape("a\"b\\c\nd")).isEqualTo("a\\\"b\\\\c\\nd");
+        assertThat(TextFormat.escape("a\"b\\c\nd")).isEqualTo("a\\\"b\\\\c\\nd");
     }
 }

@@ -60,15 +60,7 @@ public final class Provisioners {
     public static List<String> validate(String id, ProviderSettings settings, ClassLoader loader) {
         Map<String, ProvisionerFactory> plain = Providers.discover(ProvisionerFactory.class, loader);
         if (plain.containsKey(id)) {
-            Map<String, String> own = new java.util.LinkedHashMap<>(settings.values());
-            boolean pool = own.keySet().removeIf(key -> key.startsWith("pool."));
-            List<String> problems = new ArrayList<>(plain.get(id).validate(new ProviderSettings(settings.prefix(),
-                    own)));
-            if (pool) {
-                // [runners.autoscaler] came down as pool.* settings: say why, not "unknown key" for each
-                problems.add(0, settings.prefix() + ": " + noWarmPool(id));
-            }
-            return List.copyOf(problems);
+            return plain.get(id).validate(settings);
         }
         Map<String, VmBackendFactory> backends = Providers.discover(VmBackendFactory.class, loader);
         if (!backends.containsKey(id)) {
@@ -92,6 +84,14 @@ public final class Provisioners {
             problems.add(e.getMessage());
         }
         return List.copyOf(problems);
+    }
+
+    /**
+     * Whether {@code id} is a provisioner that lends hosts it does not create (local-docker), which a warm pool
+     * ({@code pool.*} settings) cannot apply to; false for a VM backend and for an unknown id.
+     */
+    public static boolean lendsHostsOnly(String id, ClassLoader loader) {
+        return Providers.discover(ProvisionerFactory.class, loader).containsKey(id);
     }
 
     /** Why {@code [runners.autoscaler]} cannot apply to the provisioner {@code id}. */
